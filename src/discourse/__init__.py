@@ -1,0 +1,3 @@
+"""discourse: a research toolkit for the computational study of breakup-advice discourse."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Cleaning: Unicode repair and boilerplate detection."""

@@ -1,0 +1,255 @@
+"""One typed configuration object for the whole pipeline, loaded from TOML and validated up front.
+
+Unknown keys and wrong types are rejected with a message that names the offending key and,
+for unknown keys, lists the keys that are valid at that level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "BoilerplateConfig",
+    "CleanConfig",
+    "ConfigError",
+    "IngestConfig",
+    "PipelineConfig",
+    "PrivacyConfig",
+    "SegmentConfig",
+    "TableColumns",
+    "load_config",
+]
+
+
+class ConfigError(ValueError):
+    """Raised when a configuration file cannot be read or does not validate."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TableColumns(_Section):
+    """Column map for tabular inputs (CSV, JSONL, Parquet).
+
+    Each field names the input column that holds that piece of information. ``text`` may list
+    several columns, which are joined with a blank line (for example Reddit's title and selftext).
+    A column that is absent from a file is simply not used; at least one ``text`` column must exist.
+    """
+
+    text: list[str] = Field(default_factory=lambda: ["title", "selftext", "body", "text", "content"])
+    id: list[str] = Field(default_factory=lambda: ["id", "name"])
+    author: list[str] = Field(default_factory=lambda: ["author", "username", "user"])
+    published: list[str] = Field(default_factory=lambda: ["created_utc", "published", "date", "timestamp"])
+    title: list[str] = Field(default_factory=lambda: ["title"])
+    url: list[str] = Field(default_factory=lambda: ["permalink", "url"])
+    outlet: list[str] = Field(default_factory=lambda: ["subreddit", "outlet", "source"])
+    parent_id: list[str] = Field(default_factory=lambda: ["parent_id"])
+    link_id: list[str] = Field(default_factory=lambda: ["link_id"])
+    score: list[str] = Field(default_factory=lambda: ["score"])
+    kind: Literal["post", "comment", "article", "transcript", "auto"] = "auto"
+    deleted_markers: list[str] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
+
+
+class IngestConfig(_Section):
+    """Which files are read and how."""
+
+    exclude: list[str] = Field(
+        default_factory=lambda: ["README*", "LICENSE*", "PROVENANCE*", "sources.toml", ".*"],
+        description="Glob patterns (file names) that are listed in the manifest as skipped.",
+    )
+    sources_file: str = "sources.toml"
+    table: TableColumns = Field(default_factory=TableColumns)
+    max_file_mb: float = Field(200.0, gt=0)
+    follow_symlinks: bool = False
+
+
+class CleanConfig(_Section):
+    """Unicode repair and normalisation."""
+
+    fix_mojibake: bool = True
+    straight_quotes: bool = True
+    normalise_bullets: bool = True
+    strip_markdown: bool = True
+
+
+class BoilerplateConfig(_Section):
+    """Boilerplate detection: flagged and kept, never deleted."""
+
+    enabled: bool = True
+    extra_patterns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="reason -> list of regular expressions (case-insensitive) flagging a unit.",
+    )
+    teaser_tail_share: float = Field(
+        0.2, ge=0, le=1, description="A next-video teaser is only looked for in this final share."
+    )
+
+    @field_validator("extra_patterns")
+    @classmethod
+    def _compile_check(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
+        for reason, patterns in value.items():
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"bad regular expression for {reason!r}: {pattern!r}: {exc}") from exc
+        return value
+
+
+class SegmentConfig(_Section):
+    """Segmentation into coding units."""
+
+    transcript_min_words: int = Field(80, gt=0)
+    transcript_max_words: int = Field(150, gt=0)
+    article_min_words: int = Field(40, ge=0)
+    article_max_words: int = Field(200, gt=0)
+
+    @field_validator("transcript_max_words")
+    @classmethod
+    def _max_above_min(cls, value: int, info: Any) -> int:
+        low = info.data.get("transcript_min_words", 0)
+        if value < low:
+            raise ValueError(f"transcript_max_words ({value}) is below transcript_min_words ({low})")
+        return value
+
+
+class PrivacyConfig(_Section):
+    """Pseudonymisation and masking of personal data (on by default)."""
+
+    pseudonymise: bool = True
+    salt: str | None = Field(None, description="Secret salt; never written to outputs.")
+    salt_file: str | None = None
+    pseudonym_prefix: str = "P-"
+    mask_emails: bool = True
+    mask_phones: bool = True
+    mask_profile_urls: bool = True
+    pseudonymise_document_authors: bool = True
+
+    def resolve_salt(self) -> str:
+        """Return the salt: config value, then ``salt_file``, then ``$DISCOURSE_SALT``, then a
+        per-user salt created once under the user's config directory."""
+        if self.salt:
+            return self.salt
+        if self.salt_file:
+            path = Path(self.salt_file).expanduser()
+            if not path.is_file():
+                raise ConfigError(f"privacy.salt_file does not exist: {path}")
+            return path.read_text(encoding="utf-8").strip()
+        env = os.environ.get("DISCOURSE_SALT")
+        if env:
+            return env
+        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "discourse"
+        path = base / "salt"
+        if not path.is_file():
+            base.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        return path.read_text(encoding="utf-8").strip()
+
+
+class PipelineConfig(_Section):
+    """The whole pipeline's configuration."""
+
+    seed: int = 13
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    clean: CleanConfig = Field(default_factory=CleanConfig)
+    boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
+    segment: SegmentConfig = Field(default_factory=SegmentConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    def public_dict(self) -> dict[str, Any]:
+        """The configuration as written to the manifest: the salt is replaced by a fingerprint."""
+        data = self.model_dump(mode="json")
+        if data["privacy"].get("salt"):
+            data["privacy"]["salt"] = "<redacted>"
+        return data
+
+    def salt_fingerprint(self) -> str:
+        """A short, one-way identifier of the salt in use, so runs can be compared safely."""
+        salt = self.privacy.resolve_salt()
+        return hashlib.sha256(b"discourse-salt-id\x00" + salt.encode()).hexdigest()[:12]
+
+
+def _format_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(PipelineConfig, err["loc"][:-1])
+            valid = ", ".join(sorted(parent.model_fields)) if parent else "?"
+            lines.append(f"unknown key '{loc}' (valid keys here: {valid})")
+        else:
+            lines.append(f"'{loc}': {err['msg']} (got {err.get('input')!r})")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return None
+    return model
+
+
+def config_from_dict(data: dict[str, Any]) -> PipelineConfig:
+    """Validate a plain mapping into a :class:`PipelineConfig`.
+
+    Raises
+    ------
+    ConfigError
+        With every problem found, unknown keys listing the valid ones.
+    """
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc)) from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
+    """Load and validate a TOML configuration file; ``None`` gives the defaults.
+
+    Parameters
+    ----------
+    path
+        A TOML file. Relative ``privacy.salt_file`` paths are resolved against its folder.
+
+    Raises
+    ------
+    ConfigError
+        If the file does not exist, is not valid TOML, or does not validate.
+    """
+    if path is None:
+        return PipelineConfig()
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file does not exist: {p}")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    salt_file = data.get("privacy", {}).get("salt_file") if isinstance(data.get("privacy"), dict) else None
+    if salt_file and not Path(salt_file).expanduser().is_absolute():
+        data["privacy"]["salt_file"] = str((p.parent / salt_file).resolve())
+    return config_from_dict(data)

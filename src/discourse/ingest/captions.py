@@ -1,0 +1,1 @@
+"""Placeholder: reader being written."""

@@ -1,0 +1,212 @@
+"""Reading input files: discovery, bytes, compression, encodings, and why a file is refused."""
+
+from __future__ import annotations
+
+import fnmatch
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from charset_normalizer import from_bytes
+
+__all__ = [
+    "InputFile",
+    "QuarantineEntry",
+    "RejectedInput",
+    "decode_text",
+    "discover",
+    "sha256_bytes",
+]
+
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+# Bytes that never occur in text; a few of them mean "binary" unless a UTF-16/32 BOM explains them.
+_CONTROL = bytes(range(0, 9)) + bytes([11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31])
+
+
+class RejectedInput(Exception):
+    """A file or row that cannot be used; the message is the quarantine reason."""
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """One quarantined input (a whole file, or one row/line of it) with the reason."""
+
+    path: str
+    reason: str
+    location: str = ""
+
+
+@dataclass
+class InputFile:
+    """A discovered input file: its path relative to the input dir and, once read, its bytes."""
+
+    path: Path
+    rel: str
+    skip_reason: str | None = None
+    _data: bytes | None = field(default=None, repr=False)
+    inner_name: str | None = None
+
+    def read_bytes(self, max_bytes: int) -> bytes:
+        """Read the file (once), transparently un-gzipping; raise :class:`RejectedInput`."""
+        if self._data is not None:
+            return self._data
+        try:
+            size = self.path.stat().st_size
+        except OSError as exc:
+            raise RejectedInput(f"cannot stat file: {exc.strerror or exc}") from None
+        if size > max_bytes:
+            raise RejectedInput(f"file is {size / 1e6:.1f} MB, above ingest.max_file_mb")
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise RejectedInput(f"unreadable file: {exc.strerror or exc}") from None
+        self.raw_sha256 = sha256_bytes(data)
+        if data.startswith(GZIP_MAGIC):
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError) as exc:
+                raise RejectedInput(f"corrupt gzip data: {exc}") from None
+            name = self.path.name
+            self.inner_name = name[:-3] if name.lower().endswith(".gz") else name
+            if len(data) > max_bytes:
+                raise RejectedInput("decompressed size is above ingest.max_file_mb")
+        self._data = data
+        return data
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file as stored on disk (compressed bytes for gzip)."""
+        return getattr(self, "raw_sha256", "")
+
+    @property
+    def effective_name(self) -> str:
+        """The name used to pick a reader: the inner name for gzip files."""
+        return self.inner_name or self.path.name
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def discover(
+    root: Path, exclude: list[str], follow_symlinks: bool = False
+) -> list[InputFile]:
+    """List every file under ``root`` in a stable order, marking the ones to skip and why.
+
+    Nothing is left out silently: excluded files, symlinks not followed, and symlink loops
+    are returned with a ``skip_reason`` so the manifest can list them.
+    """
+    found: list[InputFile] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(directory: Path) -> None:
+        try:
+            st = directory.stat()
+        except OSError as exc:
+            found.append(_skip(root, directory, f"unreadable directory: {exc.strerror or exc}"))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            found.append(_skip(root, directory, "symlink loop: directory already visited"))
+            return
+        seen_dirs.add(key)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            found.append(_skip(root, directory, f"unreadable directory: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink() and not follow_symlinks:
+                found.append(_skip(root, path, "symbolic link not followed (ingest.follow_symlinks)"))
+                continue
+            if any(fnmatch.fnmatch(entry.name, pat) for pat in exclude):
+                found.append(_skip(root, path, "excluded by ingest.exclude"))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
+                is_file = entry.is_file(follow_symlinks=follow_symlinks)
+            except OSError as exc:
+                found.append(_skip(root, path, f"cannot stat: {exc.strerror or exc}"))
+                continue
+            if is_dir:
+                walk(path)
+            elif is_file:
+                found.append(InputFile(path=path, rel=_rel(root, path)))
+            elif entry.is_symlink():
+                found.append(_skip(root, path, "broken symbolic link"))
+            else:
+                found.append(_skip(root, path, "not a regular file"))
+
+    walk(root)
+    return found
+
+
+def _rel(root: Path, path: Path) -> str:
+    return str(PurePosixPath(*path.relative_to(root).parts))
+
+
+def _skip(root: Path, path: Path, reason: str) -> InputFile:
+    return InputFile(path=path, rel=_rel(root, path), skip_reason=reason)
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when the bytes are not text: NUL or other control bytes in the first 8 KiB."""
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    if b"\x00" in head:
+        return True
+    bad = sum(head.count(bytes([c])) for c in _CONTROL)
+    return bad > max(2, len(head) // 200)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes to text, returning ``(text, encoding)``.
+
+    Tries, in order: a byte-order mark (UTF-8/16/32), strict UTF-8, then charset detection
+    (charset-normalizer) for legacy encodings such as cp1252 or Latin-1.
+
+    Raises
+    ------
+    RejectedInput
+        Empty input, binary data, or bytes no encoding explains.
+    """
+    if not data:
+        raise RejectedInput("empty file")
+    for bom, enc in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise RejectedInput(f"undecodable {enc} text: {exc.reason} at byte {exc.start}") from None
+    if data.startswith(PARQUET_MAGIC) or looks_binary(data):
+        raise RejectedInput("binary file (not text)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or best.encoding is None:
+        raise RejectedInput("undecodable text: no encoding fits the bytes")
+    enc = best.encoding
+    # A detector's guess among Latin-1 look-alikes: cp1252 is a superset used by Windows editors.
+    if enc in ("latin_1", "iso8859_1", "ascii"):
+        enc = "cp1252"
+    try:
+        return data.decode(enc), enc
+    except UnicodeDecodeError:
+        try:
+            return data.decode("latin-1"), "latin-1"
+        except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes all bytes
+            raise RejectedInput(f"undecodable text: {exc}") from None

@@ -1,0 +1,154 @@
+"""Plain-text documents (.txt, .md) of any of the three kinds, the kind detected automatically.
+
+* transcript: long text on very few lines (ASR output), or caption cues such as ``[Music]``;
+* article: paragraphs, possibly followed by an embedded comment thread (see
+  :mod:`discourse.ingest.threads`);
+* thread: a file that holds only comments.
+
+The sources file can override the kind, title, url, outlet, date and author of any file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from discourse.clean.boilerplate import NAME_LINE, is_signoff
+from discourse.clean.normalize import normalise_newlines
+from discourse.corpus import Document, ParsedDocument, Unit
+from discourse.ingest.base import ReadContext, SourceOverride, register_reader
+from discourse.ingest.files import InputFile, RejectedInput, decode_text
+from discourse.ingest.threads import (
+    Comment,
+    detect_thread,
+    infer_author,
+    infer_replies_by_date,
+    infer_replies_by_name,
+)
+
+__all__ = ["detect_kind", "paragraphs", "parse_text", "read_text"]
+
+KINDS = ("transcript", "article", "thread")
+_CUE_RE = re.compile(r"\[(?:music|applause|laughter|inaudible|crosstalk)\]", re.IGNORECASE)
+
+
+def detect_kind(text: str) -> str:
+    """Guess ``transcript`` or ``article`` for a text without a comment thread."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    words = len(text.split())
+    if words >= 300 and words / max(len(lines), 1) >= 250:
+        return "transcript"
+    if len(_CUE_RE.findall(text)) >= 2:
+        return "transcript"
+    return "article"
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs: blank-line separated blocks when the text has blank lines, else lines."""
+    if re.search(r"\n[ \t]*\n", text):
+        blocks = re.split(r"\n[ \t]*\n", text)
+    else:
+        blocks = text.split("\n")
+    return [b.strip() for b in blocks if b.strip()]
+
+
+def _title(paras: list[str]) -> tuple[str | None, list[str]]:
+    """A short first line without final punctuation (other than ?/!) is the title."""
+    if len(paras) < 2:
+        return None, paras
+    first = paras[0]
+    if "\n" in first or len(first.split()) > 14 or re.search(r"[.,;:…]$", first):
+        return None, paras
+    return first, paras[1:]
+
+
+def _signoff_author(paras: list[str]) -> str | None:
+    for p in reversed(paras[-4:]):
+        if is_signoff(p):
+            lines = [ln.strip() for ln in p.split("\n") if ln.strip()]
+            if len(lines) >= 2 and NAME_LINE.match(lines[-1]):
+                return lines[-1].rstrip(",.!")
+    return None
+
+
+def _iso(comment: Comment) -> str | None:
+    return comment.date.isoformat() if comment.date else None
+
+
+def parse_text(text: str, document: Document, override: SourceOverride | None = None) -> ParsedDocument:
+    """Parse a decoded plain-text document into units.
+
+    Parameters
+    ----------
+    text
+        The decoded text.
+    document
+        Identity and provenance of the document; its kind, title and author are filled in here.
+    override
+        Values from the sources file, which win over detection.
+    """
+    text = normalise_newlines(text)
+    if not text.strip():
+        raise RejectedInput("no text (only whitespace)")
+    ov = override or SourceOverride()
+    if ov.kind is not None and ov.kind not in KINDS:
+        raise RejectedInput(f"sources file: unknown kind {ov.kind!r}; valid kinds: {', '.join(KINDS)}")
+    thread = None if ov.kind == "transcript" else detect_thread(text)
+    body = text[: thread.body_end] if thread else text
+    kind = ov.kind or (detect_kind(body) if body.strip() else "thread")
+    units: list[Unit] = []
+    title = None
+    if kind == "transcript":
+        if body.strip():
+            units.append(Unit(text=body.strip(), source_type="transcript"))
+    else:
+        paras = paragraphs(body)
+        title, paras = _title(paras)
+        units.extend(Unit(text=p, source_type="article") for p in paras)
+    author, inferred = ov.author, False
+    if thread:
+        if thread.style == "says":
+            author, inferred = infer_author(thread.comments, ov.author)
+            infer_replies_by_name(thread.comments, author)
+        else:
+            infer_replies_by_date(thread.comments)
+        for i, c in enumerate(thread.comments):
+            if not c.text.strip():
+                continue
+            units.append(
+                Unit(
+                    text=c.text,
+                    source_type="comment",
+                    author=c.author,
+                    published=_iso(c),
+                    key=f"c{i}",
+                    reply_to=f"c{c.reply_to}" if c.reply_to is not None else None,
+                    reply_inference=c.reply_inference,
+                    is_author_reply=c.is_author_reply,
+                    meta=dict(c.meta),
+                )
+            )
+    if author is None and kind == "article":
+        author = _signoff_author([u.text for u in units if u.source_type == "article"])
+        inferred = author is not None
+    if kind == "thread" and not any(u.source_type == "comment" for u in units):
+        kind = "article"
+    document.source_type = kind if kind != "thread" or units else "article"
+    document.title = ov.title or title
+    document.author = author
+    document.author_inferred = inferred
+    document.url = ov.url
+    document.outlet = ov.outlet
+    document.published = ov.date
+    if not units:
+        raise RejectedInput("no text units found")
+    return ParsedDocument(document=document, units=units)
+
+
+@register_reader("text", (".txt", ".md", ".text", ".markdown"), version="1", description="plain text: transcripts, articles, comment threads")
+def read_text(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
+    """Reader for plain-text files."""
+    data = file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))
+    text, encoding = decode_text(data)
+    ctx.notes.append(f"encoding={encoding}")
+    doc = Document(doc_id=file.rel, source_type="article", path=file.rel, sha256=file.sha256)
+    return [parse_text(text, doc, ctx.override)]

@@ -1,0 +1,1 @@
+"""Segmentation into coding units."""
