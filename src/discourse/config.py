@@ -44,21 +44,26 @@ class _Section(BaseModel):
 class TableColumns(_Section):
     """Column map for tabular inputs (CSV, JSONL, Parquet).
 
-    Each field names the input column that holds that piece of information. ``text`` may list
-    several columns, which are joined with a blank line (for example Reddit's title and selftext).
-    A column that is absent from a file is simply not used; at least one ``text`` column must exist.
+    Each field lists candidate column names (matched case-insensitively); the first one present
+    in a file is used. With ``include_title`` the title is put before the text, separated by a
+    blank line (Reddit's title + selftext). A file needs a text or a title column.
     """
 
-    text: list[str] = Field(default_factory=lambda: ["title", "selftext", "body", "text", "content"])
+    text: list[str] = Field(
+        default_factory=lambda: ["selftext", "body", "text", "content", "comment"]
+    )
     id: list[str] = Field(default_factory=lambda: ["id", "name"])
     author: list[str] = Field(default_factory=lambda: ["author", "username", "user"])
-    published: list[str] = Field(default_factory=lambda: ["created_utc", "published", "date", "timestamp"])
+    published: list[str] = Field(
+        default_factory=lambda: ["created_utc", "published", "date", "timestamp"]
+    )
     title: list[str] = Field(default_factory=lambda: ["title"])
     url: list[str] = Field(default_factory=lambda: ["permalink", "url"])
     outlet: list[str] = Field(default_factory=lambda: ["subreddit", "outlet", "source"])
     parent_id: list[str] = Field(default_factory=lambda: ["parent_id"])
     link_id: list[str] = Field(default_factory=lambda: ["link_id"])
     score: list[str] = Field(default_factory=lambda: ["score"])
+    include_title: bool = True
     kind: Literal["post", "comment", "article", "transcript", "auto"] = "auto"
     deleted_markers: list[str] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
 
@@ -107,7 +112,9 @@ class BoilerplateConfig(_Section):
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    raise ValueError(f"bad regular expression for {reason!r}: {pattern!r}: {exc}") from exc
+                    raise ValueError(
+                        f"bad regular expression for {reason!r}: {pattern!r}: {exc}"
+                    ) from exc
         return value
 
 
@@ -124,7 +131,9 @@ class SegmentConfig(_Section):
     def _max_above_min(cls, value: int, info: Any) -> int:
         low = info.data.get("transcript_min_words", 0)
         if value < low:
-            raise ValueError(f"transcript_max_words ({value}) is below transcript_min_words ({low})")
+            raise ValueError(
+                f"transcript_max_words ({value}) is below transcript_min_words ({low})"
+            )
         return value
 
 
@@ -249,7 +258,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
-    salt_file = data.get("privacy", {}).get("salt_file") if isinstance(data.get("privacy"), dict) else None
+    salt_file = (
+        data.get("privacy", {}).get("salt_file") if isinstance(data.get("privacy"), dict) else None
+    )
     if salt_file and not Path(salt_file).expanduser().is_absolute():
         data["privacy"]["salt_file"] = str((p.parent / salt_file).resolve())
     return config_from_dict(data)

@@ -38,9 +38,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, RegistryEntry[T]] = {}
 
-    def register(
-        self, name: str, version: str = "1", description: str = ""
-    ) -> Callable[[T], T]:
+    def register(self, name: str, version: str = "1", description: str = "") -> Callable[[T], T]:
         """Decorator registering ``obj`` under ``name``; a second registration of a name fails."""
 
         def decorator(obj: T) -> T:
@@ -80,4 +78,6 @@ class Registry(Generic[T]):
 
 def describe(registry: Registry[Any]) -> list[tuple[str, str, str]]:
     """(name, version, description) rows for a registry, for ``--help`` style listings."""
-    return [(e.name, e.version, e.description) for e in (registry.entry(n) for n in registry.names())]
+    return [
+        (e.name, e.version, e.description) for e in (registry.entry(n) for n in registry.names())
+    ]

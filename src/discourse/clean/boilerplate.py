@@ -29,7 +29,7 @@ STRONG: dict[str, list[str]] = {
         r"\b(?:book|schedule|reserve)\s+(?:a|your|my|an?)?\s*(?:free\s+)?(?:call|session|consultation|coaching|appointment)\b",
         r"\bclick\s+(?:here|the\s+link|on\s+the\s+link|the\s+button|below|this\s+link)\b",
         r"\b(?:link|links)\s+(?:is\s+|are\s+)?(?:below|in\s+the\s+description|in\s+my\s+bio)\b",
-        r"\b(?:take|try)\s+(?:our|my|the|this)\b[^.!?\n]{0,80}\bquiz\b",
+        r"\b(?:take|try)\s+(?:our|my|the|this)\b[^\n]{0,120}?\bquiz\b",
         r"\b(?:sign\s+up|subscribe|enrol+|register)\b[^.!?\n]{0,40}\b(?:now|today|here|newsletter|course|program|programme|channel|list)\b",
         r"\b(?:download|grab|get)\s+(?:my|our|your|the)\s+(?:free\s+)?(?:guide|e-?book|checklist|workbook|course|cheat\s*sheet)\b",
         r"\b(?:hit|smash|ring)\s+(?:the|that)\s+(?:like|subscribe|bell)\b",
@@ -80,9 +80,7 @@ SIGNOFF_LINE = re.compile(
 )
 NAME_LINE = re.compile(r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s*[,!.]?$")
 URL_RE = re.compile(r"https?://\S+|\bwww\.[\w.-]+\.\w+\S*", _I)
-PAGINATION_PREFIX = re.compile(
-    r"^\s*(?:…|\.\.\.)?\s*\((?:previous|next)\s+page\b[^)]*\)\s*", _I
-)
+PAGINATION_PREFIX = re.compile(r"^\s*(?:…|\.\.\.)?\s*\((?:previous|next)\s+page\b[^)]*\)\s*", _I)
 
 _SENT_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
@@ -158,15 +156,15 @@ class BoilerplateDetector:
         urls = URL_RE.findall(stripped)
         if urls and words <= 25 and len(URL_RE.sub("", stripped).split()) <= 12:
             return "url"
-        sentences = [s for s in _SENT_RE.findall(stripped) if s.strip()] or [stripped]
-        flagged = [self.strong_reason(s) for s in sentences]
-        hits = [r for r in flagged if r]
-        if not hits:
+        whole = self.strong_reason(stripped)
+        if whole is None:
             return None
-        majority = len(hits) * 2 >= len(sentences)
-        if source_type in ("article", "transcript") and (words <= 60 or majority):
-            return hits[0]
-        if majority and words <= 150:
+        if source_type in ("article", "transcript") and words <= 60:
+            return whole
+        sentences = [s for s in _SENT_RE.findall(stripped) if s.strip()] or [stripped]
+        hits = [r for r in (self.strong_reason(s) for s in sentences) if r]
+        majority = bool(hits) and len(hits) * 2 >= len(sentences)
+        if majority and (source_type in ("article", "transcript") or words <= 150):
             return hits[0]
         return None
 

@@ -24,7 +24,12 @@ _MD_RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
 
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR (and Unicode line/paragraph separators) become ``\\n``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2028", "\n")
+        .replace("\u2029", "\n\n")
+    )
 
 
 def strip_markdown(text: str) -> str:

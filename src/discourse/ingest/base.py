@@ -74,7 +74,9 @@ readers: Registry[Reader] = Registry("reader")
 SUFFIXES: dict[str, str] = {}
 
 
-def register_reader(name: str, suffixes: tuple[str, ...], version: str = "1", description: str = "") -> Callable[[Reader], Reader]:
+def register_reader(
+    name: str, suffixes: tuple[str, ...], version: str = "1", description: str = ""
+) -> Callable[[Reader], Reader]:
     """Register a reader and the file suffixes it handles."""
 
     def decorator(fn: Reader) -> Reader:

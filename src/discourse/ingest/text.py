@@ -44,10 +44,8 @@ def detect_kind(text: str) -> str:
 
 def paragraphs(text: str) -> list[str]:
     """Paragraphs: blank-line separated blocks when the text has blank lines, else lines."""
-    if re.search(r"\n[ \t]*\n", text):
-        blocks = re.split(r"\n[ \t]*\n", text)
-    else:
-        blocks = text.split("\n")
+    blank = re.compile(r"\n[ \t]*\n")
+    blocks = blank.split(text) if blank.search(text) else text.split("\n")
     return [b.strip() for b in blocks if b.strip()]
 
 
@@ -74,7 +72,9 @@ def _iso(comment: Comment) -> str | None:
     return comment.date.isoformat() if comment.date else None
 
 
-def parse_text(text: str, document: Document, override: SourceOverride | None = None) -> ParsedDocument:
+def parse_text(
+    text: str, document: Document, override: SourceOverride | None = None
+) -> ParsedDocument:
     """Parse a decoded plain-text document into units.
 
     Parameters
@@ -91,7 +91,9 @@ def parse_text(text: str, document: Document, override: SourceOverride | None = 
         raise RejectedInput("no text (only whitespace)")
     ov = override or SourceOverride()
     if ov.kind is not None and ov.kind not in KINDS:
-        raise RejectedInput(f"sources file: unknown kind {ov.kind!r}; valid kinds: {', '.join(KINDS)}")
+        raise RejectedInput(
+            f"sources file: unknown kind {ov.kind!r}; valid kinds: {', '.join(KINDS)}"
+        )
     thread = None if ov.kind == "transcript" else detect_thread(text)
     body = text[: thread.body_end] if thread else text
     kind = ov.kind or (detect_kind(body) if body.strip() else "thread")
@@ -144,7 +146,12 @@ def parse_text(text: str, document: Document, override: SourceOverride | None = 
     return ParsedDocument(document=document, units=units)
 
 
-@register_reader("text", (".txt", ".md", ".text", ".markdown"), version="1", description="plain text: transcripts, articles, comment threads")
+@register_reader(
+    "text",
+    (".txt", ".md", ".text", ".markdown"),
+    version="1",
+    description="plain text: transcripts, articles, comment threads",
+)
 def read_text(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for plain-text files."""
     data = file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))

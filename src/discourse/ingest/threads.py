@@ -39,11 +39,13 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-_DATE = rf"(?:{_MONTHS})\.?[ \t]+\d{{1,2}},?[ \t]+\d{{4}}(?:,?[ \t]+(?:at[ \t]+)?\d{{1,2}}:\d{{2}}[ \t]*(?:[ap]\.?m\.?)?)?"
+_TIME = r"\d{1,2}:\d{2}[ \t]*(?:[ap]\.?m\.?)?"
+_DATE = rf"(?:{_MONTHS})\.?[ \t]+\d{{1,2}},?[ \t]+\d{{4}}(?:,?[ \t]+(?:at[ \t]+)?{_TIME})?"
 _NAME = r"[A-Z][\w'’.\-]*(?:[ \t]+[A-Z][\w'’.\-]*){0,2}"
 
 SAYS_RE = re.compile(
-    rf"^[ \t]*(?P<name>{_NAME})(?:[ \t]+on[ \t]+(?P<date>{_DATE}))?[ \t]+(?:says|said|wrote)[ \t]*:?[ \t]*$",
+    rf"^[ \t]*(?P<name>{_NAME})(?:[ \t]+on[ \t]+(?P<date>{_DATE}))?"
+    r"[ \t]+(?:says|said|wrote)[ \t]*:?[ \t]*$",
     re.MULTILINE,
 )
 REPLY_RE = re.compile(rf"^[ \t]*Reply[ \t]+(?P<date>{_DATE})[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -155,12 +157,16 @@ def _reply_thread(text: str, marks: list[re.Match[str]]) -> ThreadShape:
     prev_end = body_end
     for m in marks:
         body = text[prev_end : m.start()].strip()
-        comments.append(Comment(text=body, date=parse_comment_date(m.group("date")), start=prev_end))
+        comments.append(
+            Comment(text=body, date=parse_comment_date(m.group("date")), start=prev_end)
+        )
         prev_end = m.end()
     trailing = text[prev_end:].strip()
     shape = ThreadShape(style="reply", body_end=body_end, comments=comments)
     if trailing:
-        shape.comments.append(Comment(text=trailing, start=prev_end, meta={"note": "no Reply marker"}))
+        shape.comments.append(
+            Comment(text=trailing, start=prev_end, meta={"note": "no Reply marker"})
+        )
     return shape
 
 
@@ -189,8 +195,9 @@ def _addressed_names(text: str, names: set[str]) -> list[str]:
 def infer_author(comments: list[Comment], declared: str | None = None) -> tuple[str | None, bool]:
     """The article author among the commenters: ``declared`` if given, else inferred.
 
-    Inference: the most frequent commenter with at least three comments who is either posting at
-    least twice as often as anyone else or is thanked/named by at least two other commenters.
+    Inference: the most frequent commenter, with at least three comments, who is named by at
+    least two other commenters ("Thanks Jane", "Jane's blog") or, in a thread of eight or more
+    comments, wrote at least 30% of them and twice as many as anyone else.
 
     Returns
     -------
@@ -208,7 +215,9 @@ def infer_author(comments: list[Comment], declared: str | None = None) -> tuple[
         for c in comments
         if c.author and c.author != top and re.search(rf"\b{re.escape(top)}(?:'s|’s)?\b", c.text)
     }
-    if n >= 3 and (n >= 2 * runner or len(mentioned_by) >= 2):
+    total = sum(counts.values())
+    dominant = n >= 2 * runner and n >= 0.3 * total and total >= 8
+    if n >= 3 and (len(mentioned_by) >= 2 or dominant):
         return top, True
     return None, False
 
@@ -264,7 +273,8 @@ def infer_replies_by_date(
         else:
             last_top = i
     replies = sorted(
-        (i for i, c in enumerate(comments) if c.reply_to is not None and c.date), key=lambda i: comments[i].date
+        (i for i, c in enumerate(comments) if c.reply_to is not None and c.date),
+        key=lambda i: comments[i].date,
     )
     window = burst_minutes * 60
     groups: list[list[int]] = []

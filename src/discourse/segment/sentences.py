@@ -17,8 +17,28 @@ import re
 __all__ = ["restore_asr_boundaries", "sentence_spans", "split_sentences"]
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "jr", "sr", "no", "vol",
-    "fig", "approx", "u.s", "u.k", "a.m", "p.m", "ca", "cf", "mt",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "jr",
+    "sr",
+    "vol",
+    "fig",
+    "approx",
+    "u.s",
+    "u.k",
+    "a.m",
+    "p.m",
+    "ca",
+    "cf",
+    "mt",
 }
 _BOUNDARY_RE = re.compile(r"([.!?…]+)([\"')\]’”]*)(\s+)(?=[\"'(\[“‘]?[A-Z0-9])")
 _WS_RE = re.compile(r"\S+")
@@ -27,15 +47,16 @@ _WS_RE = re.compile(r"\S+")
 _OPENERS = frozenset(
     """
     And But So Now Then Because Or If When While Although Though However Also Plus Yet Still
-    It It's Its This That These Those There There's Here Here's They They're We We're We've You You're
-    You've You'll He He's She She's What What's Why How Where Who Which Maybe Sometimes Many Most
-    Some One Once Every Everything Everyone Nobody No Not Do Don't Does Doesn't Did Didn't Is Isn't
-    Are Aren't Was Wasn't Were Be Being Let Let's Just Even Only Actually Basically Really Like Well
-    Okay OK Yes Yeah Oh Hey Until After Before Since Instead Otherwise Remember Think Imagine Look
-    Listen Stop Start Try Go Take Make Give Keep Pull Become Whether My Your Our Their His Her The A An
-    In On At For With From To Of As By About Over Under Into Through Because Anyway Finally First
-    Second Third Next Last Again Other Another Each Any All Both Either Neither
-    """.split()
+    It It's Its This That These Those There There's Here Here's They They're We We're We've
+    You You're You've You'll He He's She She's What What's Why How Where Who Which Maybe
+    Sometimes Many Most Some One Once Every Everything Everyone Nobody No Not Do Don't Does
+    Doesn't Did Didn't Is Isn't Are Aren't Was Wasn't Were Be Being Let Let's Just Even Only
+    Actually Basically Really Like Well Okay OK Yes Yeah Oh Hey Until After Before Since
+    Instead Otherwise Remember Think Imagine Look Listen Stop Start Try Go Take Make Give
+    Keep Pull Become Whether My Your Our Their His Her The A An In On At For With From To Of
+    As By About Over Under Into Through Because Anyway Finally First Second Third Next Last
+    Again Other Another Each Any All Both Either Neither
+    """.split()  # noqa: SIM905
 )
 
 
@@ -47,9 +68,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         seg_start = ls
         for m in _BOUNDARY_RE.finditer(text, ls, le):
             end = m.end(2)
-            prev = text[seg_start:m.start(1)].rsplit(None, 1)
+            prev = text[seg_start : m.start(1)].rsplit(None, 1)
             last_word = prev[-1].lower().rstrip(".") if prev else ""
-            if m.group(1) == "." and (last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha())):
+            if m.group(1) == "." and (
+                last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha())
+            ):
                 continue
             spans.append((seg_start, end))
             seg_start = m.end(3)
@@ -80,7 +103,18 @@ def restore_asr_boundaries(text: str) -> list[tuple[int, int]]:
             before = prev.group()
             if before[-1] in ".!?":
                 continue  # already a boundary
-            if before.lower().rstrip(",") in {"the", "a", "an", "and", "or", "but", "to", "of", "my", "your"}:
+            if before.lower().rstrip(",") in {
+                "the",
+                "a",
+                "an",
+                "and",
+                "or",
+                "but",
+                "to",
+                "of",
+                "my",
+                "your",
+            }:
                 continue
             if word.start() - cur < 12:
                 continue  # avoid one-word fragments

@@ -1,0 +1,219 @@
+"""From a parsed document to its coding units (segments).
+
+* transcripts: sentence boundaries restored where the ASR has none, boilerplate (promo block,
+  next-video teaser) tagged sentence by sentence, then windows of ``transcript_min_words`` to
+  ``transcript_max_words`` words that respect sentence boundaries and never mix boilerplate with
+  content;
+* articles: paragraph units; a lead-in ending with ":" joins the bullet list after it, a short
+  heading joins the paragraph after it, short paragraphs are merged up to ``article_min_words``;
+  boilerplate paragraphs are kept as their own flagged units;
+* comments and posts: one unit each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from discourse.clean.boilerplate import BoilerplateDetector, split_inline_pagination
+from discourse.clean.normalize import normalise_text
+from discourse.config import PipelineConfig
+from discourse.corpus import ParsedDocument, Unit, word_count
+from discourse.segment.sentences import restore_asr_boundaries, sentence_spans
+from discourse.segment.windows import balanced_windows, ends_sentence, pack, split_long
+
+__all__ = ["Draft", "segment_document"]
+
+
+@dataclass
+class Draft:
+    """A segment before ids, privacy and duplicate marking."""
+
+    text: str
+    source_type: str
+    author: str | None = None
+    published: str | None = None
+    key: str | None = None
+    reply_to_key: str | None = None
+    reply_inference: str | None = None
+    is_author_reply: bool = False
+    boilerplate_reason: str | None = None
+    time_start: float | None = None
+    time_end: float | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def segment_document(
+    parsed: ParsedDocument, config: PipelineConfig, detector: BoilerplateDetector
+) -> tuple[list[Draft], dict[str, int]]:
+    """Clean and segment one document.
+
+    Returns
+    -------
+    drafts
+        The document's segments in order.
+    stats
+        Counts for the manifest (``units_in``, ``units_empty_after_cleaning``, ...).
+    """
+    stats = {"units_in": len(parsed.units), "units_empty_after_cleaning": 0}
+    cleaned: list[Unit] = []
+    for unit in parsed.units:
+        text = normalise_text(unit.text, config.clean, markdown=bool(unit.meta.get("markdown")))
+        if not text:
+            stats["units_empty_after_cleaning"] += 1
+            continue
+        unit.text = text
+        cleaned.append(unit)
+    drafts: list[Draft] = []
+    i = 0
+    while i < len(cleaned):
+        kind = cleaned[i].source_type
+        j = i
+        while (
+            j < len(cleaned)
+            and cleaned[j].source_type == kind
+            and kind in ("transcript", "article")
+        ):
+            j += 1
+        if kind == "transcript":
+            drafts.extend(_transcript(cleaned[i:j], config, detector))
+        elif kind == "article":
+            drafts.extend(_article(cleaned[i:j], config, detector))
+        else:
+            j = i + 1
+            u = cleaned[i]
+            drafts.append(
+                Draft(
+                    text=u.text,
+                    source_type=kind,
+                    author=u.author,
+                    published=u.published,
+                    key=u.key,
+                    reply_to_key=u.reply_to,
+                    reply_inference=u.reply_inference,
+                    is_author_reply=u.is_author_reply,
+                    boilerplate_reason=u.boilerplate_reason or detector.classify_unit(u.text, kind),
+                    time_start=u.time_start,
+                    time_end=u.time_end,
+                )
+            )
+        i = j
+    return drafts, stats
+
+
+def _transcript(
+    units: list[Unit], config: PipelineConfig, detector: BoilerplateDetector
+) -> list[Draft]:
+    """Windows over a run of transcript units (one ASR text, or many caption cues)."""
+    cfg = config.segment
+    parts, bounds = [], []
+    pos = 0
+    for u in units:
+        parts.append(u.text)
+        bounds.append((pos, pos + len(u.text), u))
+        pos += len(u.text) + 1
+    text = " ".join(parts)
+    sentences: list[tuple[str, int, int]] = []
+    for s, e in restore_asr_boundaries(text):
+        piece = text[s:e].strip()
+        if word_count(piece) > cfg.transcript_max_words:
+            offset = s
+            for sub in split_long(piece, cfg.transcript_max_words):
+                start = text.find(sub.split()[0], offset)
+                sentences.append((sub, start, start + len(sub)))
+                offset = start + 1
+        else:
+            sentences.append((piece, s, e))
+    tags = detector.tag_sentences([s for s, _, _ in sentences])
+    drafts: list[Draft] = []
+    k = 0
+    while k < len(sentences):
+        m = k
+        while m < len(sentences) and tags[m] == tags[k]:
+            m += 1
+        run = sentences[k:m]
+        sizes = [word_count(s) for s, _, _ in run]
+        for a, b in balanced_windows(sizes, cfg.transcript_min_words, cfg.transcript_max_words):
+            chunk = run[a:b]
+            start_char, end_char = chunk[0][1], chunk[-1][2] - 1
+            first = next((u for s, e, u in bounds if s <= start_char < e + 1), units[0])
+            last = next((u for s, e, u in bounds if s <= end_char < e + 1), units[-1])
+            drafts.append(
+                Draft(
+                    text=" ".join(s for s, _, _ in chunk),
+                    source_type="transcript",
+                    author=first.author,
+                    published=first.published,
+                    boilerplate_reason=tags[k],
+                    time_start=first.time_start,
+                    time_end=last.time_end,
+                )
+            )
+        k = m
+    return drafts
+
+
+def _is_bullet(text: str) -> bool:
+    return text.startswith(("- ", "* ")) or bool(re.match(r"^\d{1,2}[.)]\s", text))
+
+
+def _article(
+    units: list[Unit], config: PipelineConfig, detector: BoilerplateDetector
+) -> list[Draft]:
+    """Paragraph groups over a run of article paragraphs."""
+    cfg = config.segment
+    paras: list[tuple[str, str | None]] = []
+    for u in units:
+        marker, rest = split_inline_pagination(u.text)
+        if marker:
+            paras.append((marker, "pagination"))
+        if rest:
+            paras.append((rest, u.boilerplate_reason or detector.classify_unit(rest, "article")))
+    # Lead-ins and headings attach to what follows; bullet items attach to each other.
+    blocks: list[tuple[str, str | None]] = []
+    for text, reason in paras:
+        if blocks and reason is None and blocks[-1][1] is None:
+            prev = blocks[-1][0]
+            prev_last = prev.rstrip().split("\n")[-1]
+            lead_in = prev.rstrip().endswith(":") and _is_bullet(text)
+            list_cont = _is_bullet(text) and _is_bullet(prev_last)
+            heading = not ends_sentence(prev) and word_count(prev) <= 12 and "\n" not in prev
+            if lead_in or list_cont or heading:
+                blocks[-1] = (prev + "\n" + text, None)
+                continue
+        if blocks and reason is not None and blocks[-1][1] == reason:
+            blocks[-1] = (blocks[-1][0] + "\n" + text, reason)
+            continue
+        blocks.append((text, reason))
+    drafts: list[Draft] = []
+    k = 0
+    while k < len(blocks):
+        reason = blocks[k][1]
+        m = k
+        while m < len(blocks) and blocks[m][1] == reason:
+            m += 1
+        if reason is not None:
+            drafts.extend(
+                Draft(text=t, source_type="article", boilerplate_reason=reason)
+                for t, _ in blocks[k:m]
+            )
+            k = m
+            continue
+        pieces: list[str] = []
+        for t, _ in blocks[k:m]:
+            if word_count(t) > cfg.article_max_words:
+                sents = [t[s:e].strip() for s, e in sentence_spans(t)]
+                sizes = [word_count(s) for s in sents]
+                for a, b in pack(
+                    sizes, cfg.article_min_words, cfg.article_max_words, cfg.article_min_words
+                ):
+                    pieces.append(" ".join(sents[a:b]))
+            else:
+                pieces.append(t)
+        sizes = [word_count(p) for p in pieces]
+        for a, b in pack(
+            sizes, cfg.article_min_words, cfg.article_max_words, cfg.article_min_words
+        ):
+            drafts.append(Draft(text="\n\n".join(pieces[a:b]), source_type="article"))
+        k = m
+    return drafts

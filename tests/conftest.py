@@ -1,0 +1,33 @@
+"""Shared fixtures: paths to the in-repo sample data and tiny fixtures, and a test config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from discourse.config import PipelineConfig
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from _paths import FIXTURES, SEEDS, TEST_SALT
+
+
+@pytest.fixture
+def config() -> PipelineConfig:
+    """Default config with a fixed salt (no per-user salt file is touched)."""
+    cfg = PipelineConfig()
+    cfg.privacy.salt = TEST_SALT
+    return cfg
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
