@@ -107,3 +107,17 @@ def test_crlf_and_lone_cr_are_lines() -> None:
         "Line one of the post.",
         "Line two after a blank line.\nLone CR line.",
     ]
+
+
+def test_small_reply_thread_fixture() -> None:
+    parsed = _parse((FIXTURES / "text" / "reply_thread.txt").read_text())
+    doc = parsed.document
+    assert doc.author == "Alex Writer" and doc.author_inferred
+    comments = [u for u in parsed.units if u.source_type == "comment"]
+    assert [c.text for c in comments] == [
+        "First comment, posted last.",
+        "Second comment posted earlier. Should I wait?",
+        "A reply to the second comment.",
+    ]
+    assert comments[2].reply_to == "c1" and comments[2].reply_inference == "date_order"
+    assert [u.text for u in parsed.units if u.source_type == "article"][-1] == "Lots of love,\nAlex Writer"

@@ -1,0 +1,60 @@
+"""Draw the hand-coding sample from a pipeline run over the bundled corpus (seeded, reproducible).
+
+Usage::
+
+    discourse ingest --input data/raw --output /tmp/ann_run   # with privacy.salt = "annotation"
+    python scripts/make_annotation_sample.py /tmp/ann_run data/annotations/units.csv
+
+Sample: every segment of the five seed documents (boilerplate included: it is part of what a
+labeler meets), plus 300 r/BreakUps posts of at most 800 words: 180 drawn from posts that
+mention contact (a keyword filter on the text, no labeler involved) and 120 from the rest, so
+that the rarer stances occur often enough to be measured. Order is shuffled with the seed.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+SEED = 20261121
+CONTACT = re.compile(
+    r"no contact|\bnc\b|contact|text(?:ed|ing)? (?:him|her)|get (?:him|her|them|my ex) back|"
+    r"back together|reach(?:ed)? out|ignor|block",
+    re.IGNORECASE,
+)
+
+
+def main(run_dir: str, out: str) -> None:
+    segs = pd.read_parquet(Path(run_dir) / "segments.parquet")
+    seeds = segs[segs.doc_id.str.startswith("seeds/")]
+    posts = segs[(segs.source_type == "post") & (segs.n_words <= 800)]
+    mention = posts.text.str.contains(CONTACT)
+    picked = pd.concat(
+        [
+            seeds,
+            posts[mention].sample(180, random_state=SEED),
+            posts[~mention].sample(120, random_state=SEED),
+        ]
+    )
+    picked = picked.sample(frac=1.0, random_state=SEED)
+    units = pd.DataFrame(
+        {
+            "unit_id": picked.segment_id,
+            "doc_id": picked.doc_id,
+            "source_type": picked.source_type,
+            "sampling": [
+                "seed" if d.startswith("seeds/") else ("contact_keyword" if CONTACT.search(t) else "random")
+                for d, t in zip(picked.doc_id, picked.text)
+            ],
+            "text": picked.text,
+        }
+    )
+    units.to_csv(out, index=False)
+    print(f"{len(units)} units -> {out}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
