@@ -1,0 +1,119 @@
+"""The labeler interface, the output columns, and the registry of labelers.
+
+Every labeler follows scikit-learn's conventions: the constructor only stores its arguments,
+``fit(texts, gold)`` learns (``gold`` is a frame with a ``stance`` column and one 0/1 column per
+theme) and sets attributes ending in ``_``, ``predict(texts)`` returns one row per text with:
+
+* ``stance``, ``stance_score`` (0-1), ``stance_evidence`` (JSON list of
+  ``{"start", "end", "text", "rule"}`` character spans into the text; ``[]`` when none);
+* per theme ``<theme>`` (0/1), ``<theme>_score``, ``<theme>_evidence``;
+* ``language`` (ISO code; text that is not English is labelled with the default stance).
+
+Empty or whitespace-only texts get the default stance, score 0 and no themes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from discourse.codebook import Codebook, load_codebook
+from discourse.labels.language import detect_language
+from discourse.registry import Registry
+
+__all__ = ["BaseLabeler", "Evidence", "labelers", "make_labeler", "output_columns"]
+
+Evidence = dict[str, Any]
+
+#: All labelers by name; ``make_labeler(name)`` builds one.
+labelers: Registry[Callable[..., BaseLabeler]] = Registry("labeler")
+
+
+def output_columns(codebook: Codebook) -> list[str]:
+    """The label columns, in order, for a codebook."""
+    cols = ["stance", "stance_score", "stance_evidence"]
+    for theme in codebook.theme_names:
+        cols += [theme, f"{theme}_score", f"{theme}_evidence"]
+    return [*cols, "language"]
+
+
+def make_labeler(name: str, codebook: Codebook | None = None, **params: Any) -> BaseLabeler:
+    """Build the labeler registered as ``name`` (an unknown name lists the valid ones)."""
+    return labelers.get(name)(codebook=codebook, **params)
+
+
+class BaseLabeler:
+    """Common behaviour: codebook handling, empty and non-English texts, output assembly.
+
+    Subclasses implement :meth:`_predict_valid` for the texts that need labelling and may
+    override :meth:`fit`.
+    """
+
+    name = "base"
+    version = "0"
+
+    def __init__(self, codebook: Codebook | None = None) -> None:
+        self.codebook = codebook
+
+    # -- sklearn-style API ---------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], gold: pd.DataFrame) -> BaseLabeler:
+        """Learn from hand-coded data (no-op for labelers that do not learn)."""
+        self.codebook_ = self.codebook or load_codebook()
+        return self
+
+    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+        """Label ``texts``; one row per text, columns from :func:`output_columns`."""
+        cb = self._cb()
+        texts = [
+            "" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts
+        ]
+        langs = [detect_language(t) if t.strip() else "en" for t in texts]
+        valid = [i for i, t in enumerate(texts) if t.strip() and langs[i] == "en"]
+        rows = [self._empty_row(cb) for _ in texts]
+        if valid:
+            for i, row in zip(valid, self._predict_valid([texts[i] for i in valid])):
+                rows[i] = row
+        frame = pd.DataFrame(rows, columns=[c for c in output_columns(cb) if c != "language"])
+        frame["language"] = langs
+        return self._finish(frame, cb)
+
+    # -- for subclasses ----------------------------------------------------------------------
+    def _predict_valid(self, texts: list[str]) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _cb(self) -> Codebook:
+        cb = getattr(self, "codebook_", None) or self.codebook
+        if cb is None:
+            cb = load_codebook()
+            self.codebook_ = cb
+        return cb
+
+    @staticmethod
+    def _empty_row(cb: Codebook) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "stance": cb.stance.default,
+            "stance_score": 0.0,
+            "stance_evidence": "[]",
+        }
+        for theme in cb.theme_names:
+            row[theme] = 0
+            row[f"{theme}_score"] = 0.0
+            row[f"{theme}_evidence"] = "[]"
+        return row
+
+    @staticmethod
+    def _finish(frame: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+        frame["stance_score"] = frame["stance_score"].astype(float).round(6)
+        for theme in cb.theme_names:
+            frame[theme] = frame[theme].astype(int)
+            frame[f"{theme}_score"] = frame[f"{theme}_score"].astype(float).round(6)
+        return frame
+
+
+def evidence_json(spans: list[Evidence]) -> str:
+    """Evidence spans as a compact, key-sorted JSON string (stable bytes across runs)."""
+    return json.dumps(spans, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

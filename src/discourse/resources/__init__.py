@@ -1,0 +1,1 @@
+"""Packaged data: the default codebook and trained label models."""
