@@ -20,6 +20,7 @@ def config() -> PipelineConfig:
     """Default config with a fixed salt (no per-user salt file is touched)."""
     cfg = PipelineConfig()
     cfg.privacy.salt = TEST_SALT
+    cfg.label.labeler = "rules"  # fast; the model-based labelers have their own (slow) tests
     return cfg
 
 

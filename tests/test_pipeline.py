@@ -59,9 +59,12 @@ def test_outputs_contract(corpus: Path, tmp_path: Path, config: PipelineConfig) 
     result = _run(corpus, out, config)
     assert sorted(p.name for p in out.iterdir()) == [
         "documents.parquet",
+        "labels.parquet",
         "manifest.json",
         "quarantine.csv",
         "segments.parquet",
+        "stance_profile_documents.csv",
+        "stance_profile_source_types.csv",
     ]
     assert pq.read_schema(out / "documents.parquet").names == DOCUMENT_SCHEMA.names
     assert pq.read_schema(out / "segments.parquet").names == SEGMENT_SCHEMA.names

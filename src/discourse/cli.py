@@ -40,7 +40,12 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar."
 
 
 def _run_pipeline(
-    input_dir: Path, output_dir: Path, config: Path | None, quiet: bool, command: str
+    input_dir: Path,
+    output_dir: Path,
+    config: Path | None,
+    quiet: bool,
+    command: str,
+    label: bool = True,
 ) -> None:
     from discourse.ingest.files import discover
     from discourse.pipeline import run
@@ -65,8 +70,10 @@ def _run_pipeline(
             def progress(path: str) -> None:
                 bar.update(task, advance=1, current=path)
 
-            result = run(input_dir, output_dir, cfg, progress=progress, command=command)
-    except ConfigError as exc:
+            result = run(
+                input_dir, output_dir, cfg, progress=progress, command=command, label=label
+            )
+    except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     _print_summary(result.manifest, quiet)
@@ -92,6 +99,12 @@ def _print_summary(manifest: dict[str, Any], quiet: bool) -> None:
         table.add_row("boilerplate segments", str(s["boilerplate_segments"]))
         table.add_row("duplicate segments", str(s["duplicate_segments"]))
         table.add_row("words", str(s["words"]))
+        labels = manifest.get("labels")
+        if labels:
+            for stance, n in labels["stance_counts"].items():
+                table.add_row(f"stance: {stance}", str(n))
+            for theme, n in labels["theme_counts"].items():
+                table.add_row(f"theme: {theme}", str(n))
         console.print(table)
     total = sum(manifest["stages"].values())
     console.print(
@@ -107,7 +120,7 @@ def run_cli(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run the pipeline on a folder of raw inputs (ingest, clean, segment, ...)."""
+    """Run the pipeline on a folder of raw inputs: ingest, clean, segment, label."""
     _run_pipeline(input_dir, output_dir, config, quiet, "run")
 
 
@@ -119,7 +132,124 @@ def ingest_cli(
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest, clean and segment only: documents.parquet, segments.parquet, manifest, quarantine."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "ingest")
+    _run_pipeline(input_dir, output_dir, config, quiet, "ingest", label=False)
+
+
+@app.command("label")
+def label_cli(
+    input_file: Annotated[
+        Path, typer.Option("--input", "-i", help="CSV, TSV, JSONL or Parquet table.")
+    ],
+    output_file: Annotated[
+        Path, typer.Option("--output", "-o", help="Output table (format by extension).")
+    ],
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="Column holding the text.")
+    ] = "text",
+    labeler: Annotated[
+        str, typer.Option("--labeler", help="Labeler name (see `discourse labelers`).")
+    ] = "default",
+    codebook: Annotated[
+        Path | None, typer.Option("--codebook", help="Codebook TOML (default: packaged).")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")
+    ] = None,
+) -> None:
+    """Label any table with a text column; its other columns are kept."""
+    from discourse.codebook import load_codebook
+    from discourse.labels.stage import build_labeler, label_table, read_table, write_table
+
+    try:
+        cb = load_codebook(codebook)
+        model = build_labeler(labeler, cb, cache_dir=cache_dir)
+        frame = read_table(input_file)
+        out = label_table(frame, text_column, model)
+        write_table(out, output_file)
+    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    counts = out["stance"].value_counts().to_dict()
+    console.print(
+        f"{len(out)} rows labelled with {model.name} v{model.version} -> {output_file}; "
+        f"stance: {counts}"
+    )
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Hand-coded table: stance and 0/1 theme columns.")
+    ],
+    pred: Annotated[
+        Path, typer.Option("--pred", help="Predicted table (e.g. from `discourse label`).")
+    ],
+    key: Annotated[
+        str | None, typer.Option("--key", help="Join column (default: row order).")
+    ] = None,
+    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook TOML.")] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for the CSVs.")
+    ] = None,
+) -> None:
+    """Per-class precision, recall, F1, macro-F1, Cohen's kappa and confusion matrices."""
+    from discourse.codebook import load_codebook
+    from discourse.io_utils import write_text
+    from discourse.labels.evaluate import evaluate
+    from discourse.labels.stage import read_table
+
+    try:
+        cb = load_codebook(codebook)
+        result = evaluate(read_table(gold), read_table(pred), cb, key=key)
+    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    out = Console()
+    _print_frame(out, "summary", result.summary())
+    _print_frame(out, "per class", result.per_class())
+    for name, r in [("stance", result.stance), *result.themes.items()]:
+        _print_frame(
+            out, f"confusion: {name} (rows gold, columns predicted)", r.confusion.reset_index()
+        )
+    folder = output_dir or pred.parent
+    for name, frame in (
+        ("evaluation_summary.csv", result.summary()),
+        ("evaluation_per_class.csv", result.per_class()),
+        ("evaluation_confusion.csv", result.confusion_long()),
+    ):
+        write_text(frame.to_csv(index=False, float_format="%.4f"), folder / name)
+    console.print(
+        "wrote evaluation_summary.csv, evaluation_per_class.csv, evaluation_confusion.csv "
+        f"to {folder}"
+    )
+
+
+def _print_frame(out: Console, title: str, frame: Any) -> None:
+    table = Table(title=title, show_header=True)
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+    out.print(table)
+
+
+@app.command("labelers")
+def labelers_cli() -> None:
+    """List the labelers with their versions; the default is marked."""
+    from discourse.labels import labelers
+    from discourse.labels.stage import default_labeler_name, packaged_weights
+
+    default = default_labeler_name()
+    table = Table(show_header=True)
+    for col in ("labeler", "version", "packaged weights", "description"):
+        table.add_column(col)
+    for name in labelers.names():
+        entry = labelers.entry(name)
+        mark = " (default)" if name == default else ""
+        table.add_row(
+            name + mark, entry.version, "yes" if packaged_weights(name) else "no", entry.description
+        )
+    Console().print(table)
 
 
 @app.command("readers")

@@ -25,6 +25,7 @@ __all__ = [
     "CleanConfig",
     "ConfigError",
     "IngestConfig",
+    "LabelConfig",
     "PipelineConfig",
     "PrivacyConfig",
     "SegmentConfig",
@@ -173,6 +174,17 @@ class PrivacyConfig(_Section):
         return path.read_text(encoding="utf-8").strip()
 
 
+class LabelConfig(_Section):
+    """Stance and theme labelling."""
+
+    enabled: bool = True
+    labeler: str = Field("default", description="A registered labeler name, or 'default'.")
+    codebook: str | None = Field(
+        None, description="Path of a codebook TOML; the packaged one if unset."
+    )
+    cache_dir: str | None = Field(None, description="Embedding cache; '<output>/cache' if unset.")
+
+
 class PipelineConfig(_Section):
     """The whole pipeline's configuration."""
 
@@ -182,6 +194,7 @@ class PipelineConfig(_Section):
     boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
     segment: SegmentConfig = Field(default_factory=SegmentConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    label: LabelConfig = Field(default_factory=LabelConfig)
 
     def public_dict(self) -> dict[str, Any]:
         """The configuration as written to the manifest: the salt is replaced by a fingerprint."""
@@ -242,7 +255,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
     Parameters
     ----------
     path
-        A TOML file. Relative ``privacy.salt_file`` paths are resolved against its folder.
+        A TOML file. Relative paths in it (``privacy.salt_file``, ``label.codebook``,
+        ``label.cache_dir``) are resolved against its folder.
 
     Raises
     ------

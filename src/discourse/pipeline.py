@@ -38,7 +38,6 @@ from discourse.segment.segmenter import segment_document
 
 __all__ = ["IngestResult", "RunResult", "ingest_corpus", "load_sources", "run"]
 
-OUTPUT_FILES = ("documents.parquet", "segments.parquet", "quarantine.csv", "manifest.json")
 _PACKAGES = (
     "pandas",
     "pyarrow",
@@ -354,14 +353,54 @@ def _summary(files: list[FileRecord], segments: pa.Table, totals: dict[str, int]
     }
 
 
+def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> dict[str, Any]:
+    """Label every segment; write ``labels.parquet`` and the stance profiles."""
+    from discourse.codebook import load_codebook
+    from discourse.labels.stage import build_labeler, stance_profiles
+
+    codebook = load_codebook(cfg.label.codebook)
+    cache = cfg.label.cache_dir or str(output_dir / "cache")
+    labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache)
+    seg = segments.select(
+        ["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of", "text"]
+    ).to_pandas()
+    labels = labeler.predict(seg["text"].tolist())
+    labels.insert(0, "segment_id", seg["segment_id"].to_numpy())
+    write_parquet(pa.Table.from_pandas(labels, preserve_index=False), output_dir / "labels.parquet")
+    by_doc, by_source = stance_profiles(seg, labels, codebook)
+    write_text(
+        by_doc.to_csv(index=False, float_format="%.6f"), output_dir / "stance_profile_documents.csv"
+    )
+    write_text(
+        by_source.to_csv(index=False, float_format="%.6f"),
+        output_dir / "stance_profile_source_types.csv",
+    )
+    return {
+        "labeler": labeler.name,
+        "labeler_version": labeler.version,
+        "codebook": {"name": codebook.meta.name, "version": codebook.meta.version},
+        "stance_counts": {
+            k: int(v) for k, v in labels["stance"].value_counts().sort_index().items()
+        },
+        "theme_counts": {t: int(labels[t].sum()) for t in codebook.theme_names},
+        "non_english": int((labels["language"] != "en").sum()),
+        "outputs": [
+            "labels.parquet",
+            "stance_profile_documents.csv",
+            "stance_profile_source_types.csv",
+        ],
+    }
+
+
 def run(
     input_dir: str | Path,
     output_dir: str | Path,
     config: PipelineConfig | None = None,
     progress: Any = None,
     command: str = "run",
+    label: bool = True,
 ) -> RunResult:
-    """Run ingest -> clean -> segment and write the outputs.
+    """Run ingest -> clean -> segment -> label and write the outputs.
 
     Parameters
     ----------
@@ -376,6 +415,9 @@ def run(
         Optional callable ``progress(path)`` called once per input file.
     command
         Name recorded in the manifest.
+    label
+        Run the labelling stage (``labels.parquet`` and the stance profiles) when
+        ``config.label.enabled`` is also true.
 
     Returns
     -------
@@ -404,6 +446,13 @@ def run(
     write_parquet(segments, output_dir / "segments.parquet")
     write_text(_quarantine_csv(ingested.quarantine), output_dir / "quarantine.csv")
     timings["write"] = time.perf_counter() - t2
+    outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
+    label_info: dict[str, Any] | None = None
+    if label and cfg.label.enabled:
+        t3 = time.perf_counter()
+        label_info = _label_stage(segments, cfg, output_dir)
+        outputs += label_info.pop("outputs")
+        timings["label"] = time.perf_counter() - t3
     manifest = {
         "discourse_version": __version__,
         "command": command,
@@ -418,10 +467,8 @@ def run(
         "summary": _summary(ingested.files, segments, totals),
         "quarantined": len(ingested.quarantine),
         "stages": {k: round(v, 3) for k, v in timings.items()},
-        "outputs": {
-            name: sha256_file(output_dir / name)
-            for name in ("documents.parquet", "segments.parquet", "quarantine.csv")
-        },
+        "labels": label_info,
+        "outputs": {name: sha256_file(output_dir / name) for name in outputs},
     }
     write_json(manifest, output_dir / "manifest.json")
     return RunResult(output_dir=output_dir, manifest=manifest, quarantine=ingested.quarantine)

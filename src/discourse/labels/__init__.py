@@ -1,5 +1,10 @@
-"""Stance and theme labelling: a registry of named, versioned labelers with one interface."""
+"""Stance and theme labelling: a registry of named, versioned labelers with one interface.
 
-from discourse.labels.base import BaseLabeler, labelers, make_labeler
+Importing this package registers the built-in labelers: ``rules``, ``embed-logreg``,
+``combined`` (and ``setfit`` when its module is imported).
+"""
 
-__all__ = ["BaseLabeler", "labelers", "make_labeler"]
+from discourse.labels import rules, supervised  # noqa: F401  (registration)
+from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
+
+__all__ = ["BaseLabeler", "labelers", "make_labeler", "output_columns"]

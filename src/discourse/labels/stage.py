@@ -1,0 +1,156 @@
+"""The labelling stage of ``discourse run`` and the ``discourse label`` command's plumbing."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from discourse.codebook import Codebook, load_codebook
+from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
+
+__all__ = [
+    "build_labeler",
+    "label_table",
+    "packaged_weights",
+    "read_table",
+    "stance_profiles",
+    "write_table",
+]
+
+DEFAULT_CODEBOOK_NAME = "no-contact-stance-themes"
+
+
+def packaged_weights(name: str) -> Path | None:
+    """Path of the packaged fitted weights for labeler ``name`` (``None`` if there are none)."""
+    ref = resources.files("discourse.resources").joinpath("models", f"{name}.json")
+    return Path(str(ref)) if ref.is_file() else None
+
+
+def default_labeler_name() -> str:
+    """The labeler chosen by measured performance (``resources/models/default.json``)."""
+    path = packaged_weights("default")
+    if path is None:
+        return "rules"
+    return json.loads(path.read_text(encoding="utf-8"))["labeler"]
+
+
+def build_labeler(
+    name: str = "default", codebook: Codebook | None = None, cache_dir: str | Path | None = None
+) -> BaseLabeler:
+    """A ready-to-predict labeler.
+
+    ``"default"`` resolves to the best labeler on the held-out data for the default codebook.
+    Labelers that learn load their packaged weights, which exist for the default codebook only;
+    with a custom codebook use ``rules`` or train your own (``discourse train``).
+    """
+    cb = codebook or load_codebook()
+    custom = cb.meta.name != DEFAULT_CODEBOOK_NAME
+    if name == "default":
+        name = "rules" if custom else default_labeler_name()
+    if name not in labelers:
+        labelers.get(name)  # raises with the valid names
+    if name == "rules":
+        labeler = make_labeler("rules", cb)
+        weights = None if custom else packaged_weights("rules")
+        if weights is not None:
+            data = json.loads(weights.read_text(encoding="utf-8"))
+            labeler.codebook_ = cb
+            labeler.thresholds_ = data["thresholds"]
+        return labeler
+    weights = None if custom else packaged_weights(name)
+    if weights is None:
+        raise ValueError(
+            f"labeler {name!r} needs fitted weights; none are packaged for codebook "
+            f"{cb.meta.name!r}. "
+            "Use --labeler rules, or fit it on your hand-coded data with `discourse train`."
+        )
+    params: dict[str, Any] = {"weights": weights}
+    if cache_dir is not None:
+        params["cache_dir"] = cache_dir
+    return make_labeler(name, cb, **params)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read CSV, TSV, JSONL or Parquet by file extension."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.is_file():
+        raise FileNotFoundError(f"input table does not exist: {p}")
+    if suffix in (".csv", ".tsv"):
+        return pd.read_csv(
+            p, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False
+        )
+    if suffix in (".jsonl", ".ndjson"):
+        return pd.read_json(p, lines=True, dtype=False)
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(p)
+    raise ValueError(f"unsupported table format {suffix!r}; use .csv, .tsv, .jsonl or .parquet")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write CSV, JSONL or Parquet by extension, atomically."""
+    import pyarrow as pa
+
+    from discourse.io_utils import atomic_path, write_parquet
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        write_parquet(pa.Table.from_pandas(frame, preserve_index=False), p)
+        return
+    with atomic_path(p) as tmp:
+        if suffix in (".csv", ".tsv"):
+            frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
+        elif suffix in (".jsonl", ".ndjson"):
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            raise ValueError(
+                f"unsupported output format {suffix!r}; use .csv, .tsv, .jsonl or .parquet"
+            )
+
+
+def label_table(frame: pd.DataFrame, text_column: str, labeler: BaseLabeler) -> pd.DataFrame:
+    """``frame`` with the label columns added (existing columns of the same name replaced)."""
+    if text_column not in frame.columns:
+        raise ValueError(
+            f"no column {text_column!r}; columns are: {', '.join(map(str, frame.columns))}"
+        )
+    labels = labeler.predict(frame[text_column].tolist())
+    kept = frame.drop(columns=[c for c in labels.columns if c in frame.columns]).reset_index(
+        drop=True
+    )
+    return pd.concat([kept, labels.reset_index(drop=True)], axis=1)
+
+
+def stance_profiles(
+    segments: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of each stance per document and per source type.
+
+    Boilerplate segments and exact duplicates are left out (they are not the discourse); the
+    ``n`` column gives the number of segments each share is computed on.
+    """
+    cb = codebook or load_codebook()
+    df = segments[["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"]].merge(
+        labels[["segment_id", "stance"]], on="segment_id"
+    )
+    df = df[~df.boilerplate & df.duplicate_of.isna()]
+
+    def profile(by: str) -> pd.DataFrame:
+        counts = pd.crosstab(df[by], df.stance).reindex(columns=cb.stance_labels, fill_value=0)
+        shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
+        shares.columns = [f"share_{c}" for c in shares.columns]
+        out = shares.round(6)
+        out.insert(0, "n", counts.sum(axis=1))
+        return out.reset_index()
+
+    return profile("doc_id"), profile("source_type")
+
+
+def label_columns(codebook: Codebook) -> list[str]:
+    """The columns ``labels.parquet`` holds besides ``segment_id``."""
+    return output_columns(codebook)
