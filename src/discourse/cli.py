@@ -233,6 +233,54 @@ def _print_frame(out: Console, title: str, frame: Any) -> None:
     out.print(table)
 
 
+@app.command("train")
+def train_cli(
+    annotations: Annotated[Path, typer.Option("--annotations", help="Annotation folder.")] = Path(
+        "data/annotations"
+    ),
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for fitted weights (JSON).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Markdown report to write.")
+    ] = None,
+    labelers_opt: Annotated[
+        str, typer.Option("--labelers", help="Comma-separated labelers to train.")
+    ] = "rules,embed-logreg,combined,setfit",
+    setfit_dir: Annotated[
+        Path | None, typer.Option("--setfit-dir", help="Where to save the fine-tuned encoder.")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache.")] = None,
+    codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook TOML.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 13,
+) -> None:
+    """Fit every labeler on train, choose the default on dev, refit on train+dev, score on test."""
+    from discourse.codebook import load_codebook
+    from discourse.labels.training import train_and_evaluate, write_report
+
+    try:
+        cb = load_codebook(codebook)
+        result = train_and_evaluate(
+            annotations,
+            output_dir,
+            tuple(n.strip() for n in labelers_opt.split(",") if n.strip()),
+            cb,
+            str(cache_dir) if cache_dir else None,
+            seed,
+            setfit_dir,
+        )
+    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    out = Console()
+    _print_frame(out, "inter-coder agreement", result.agreement)
+    _print_frame(out, "dev (fitted on train)", result.table("dev"))
+    _print_frame(out, "test (fitted on train+dev)", result.table("test"))
+    console.print(f"default labeler (best on dev): {result.default}")
+    if report is not None:
+        write_report(result, report)
+
+
 @app.command("labelers")
 def labelers_cli() -> None:
     """List the labelers with their versions; the default is marked."""

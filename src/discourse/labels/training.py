@@ -1,0 +1,179 @@
+"""Training and held-out evaluation of every labeler on the hand-coded data.
+
+Protocol (``discourse train``): each labeler is fitted on the train split and scored on dev;
+the default labeler is the one with the best mean of stance macro-F1 and mean theme F1 on dev.
+Each labeler is then refitted on train + dev and scored once on test, and those test numbers
+are what the documentation reports. Nothing is tuned on test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from discourse.annotations import load_annotations
+from discourse.codebook import Codebook, load_codebook
+from discourse.io_utils import write_json, write_text
+from discourse.labels.base import BaseLabeler, make_labeler
+from discourse.labels.evaluate import Evaluation, evaluate
+
+__all__ = ["TrainingReport", "train_and_evaluate"]
+
+DEFAULT_LABELERS = ("rules", "embed-logreg", "combined", "setfit")
+
+
+@dataclass
+class TrainingReport:
+    """Dev and test evaluations per labeler, and the chosen default."""
+
+    dev: dict[str, Evaluation] = field(default_factory=dict)
+    test: dict[str, Evaluation] = field(default_factory=dict)
+    fit_seconds: dict[str, float] = field(default_factory=dict)
+    default: str = "rules"
+    split_sizes: dict[str, int] = field(default_factory=dict)
+    agreement: pd.DataFrame | None = None
+
+    def table(self, split: str) -> pd.DataFrame:
+        """Side-by-side table: one row per labeler, stance and theme scores as columns."""
+        evals = self.dev if split == "dev" else self.test
+        rows = []
+        for name, ev in evals.items():
+            row: dict[str, Any] = {
+                "labeler": name,
+                "stance_macro_f1": ev.stance.macro_f1,
+                "stance_kappa": ev.stance.kappa,
+                "stance_accuracy": ev.stance.accuracy,
+            }
+            pc = ev.stance.per_class.set_index("label")
+            for label in pc.index:
+                row[f"f1_{label}"] = pc.loc[label, "f1"]
+            for theme, r in ev.themes.items():
+                row[f"{theme}_f1"] = float(r.per_class.set_index("label").loc["1", "f1"])
+                row[f"{theme}_kappa"] = r.kappa
+            row["mean_theme_f1"] = ev.mean_theme_f1
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _score(ev: Evaluation) -> float:
+    return (ev.stance.macro_f1 + ev.mean_theme_f1) / 2
+
+
+def _fit(
+    name: str,
+    codebook: Codebook,
+    texts: list[str],
+    gold: pd.DataFrame,
+    cache_dir: str | None,
+    seed: int,
+) -> BaseLabeler:
+    params: dict[str, Any] = {}
+    if name != "rules":
+        params = {"cache_dir": cache_dir, "seed": seed}
+    labeler = make_labeler(name, codebook, **params)
+    return labeler.fit(texts, gold)
+
+
+def train_and_evaluate(
+    annotations: str | Path,
+    output_dir: str | Path | None = None,
+    labeler_names: tuple[str, ...] = DEFAULT_LABELERS,
+    codebook: Codebook | None = None,
+    cache_dir: str | None = None,
+    seed: int = 13,
+    setfit_dir: str | Path | None = None,
+) -> TrainingReport:
+    """Run the protocol above; write the final weights to ``output_dir`` when given.
+
+    The fine-tuned encoder of ``setfit`` (about 90 MB) is written to ``setfit_dir`` when given,
+    never into the package.
+    """
+    cb = codebook or load_codebook()
+    ann = load_annotations(annotations, cb)
+    gold = ann.gold()
+    if "split" not in gold.columns:
+        raise ValueError("the annotations have no splits.csv; create the splits first")
+    report = TrainingReport(
+        split_sizes=gold.split.value_counts().to_dict(), agreement=ann.agreement()
+    )
+    parts = {s: gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test")}
+    trdev = pd.concat([parts["train"], parts["dev"]], ignore_index=True)
+    for name in labeler_names:
+        t0 = time.perf_counter()
+        model = _fit(name, cb, parts["train"].text.tolist(), parts["train"], cache_dir, seed)
+        report.dev[name] = evaluate(parts["dev"], model.predict(parts["dev"].text.tolist()), cb)
+        final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed)
+        report.test[name] = evaluate(parts["test"], final.predict(parts["test"].text.tolist()), cb)
+        report.fit_seconds[name] = time.perf_counter() - t0
+        if output_dir is not None:
+            out = Path(output_dir)
+            if name == "rules":
+                write_json(
+                    {
+                        "labeler": "rules",
+                        "version": final.version,
+                        "thresholds": final.thresholds_,
+                        "codebook": {"name": cb.meta.name, "version": cb.meta.version},
+                    },
+                    out / "rules.json",
+                )
+            elif name == "setfit":
+                if setfit_dir is not None:
+                    final.save(setfit_dir)
+            else:
+                final.save(out / f"{name}.json")
+    packaged = [n for n in labeler_names if n != "setfit" or setfit_dir is not None]
+    report.default = max(packaged, key=lambda n: (_score(report.dev[n]), n))
+    if output_dir is not None:
+        write_json(
+            {
+                "labeler": report.default,
+                "selected_on": "dev",
+                "criterion": "mean of stance macro-F1 and mean theme F1",
+                "dev_scores": {n: round(_score(report.dev[n]), 4) for n in report.dev},
+            },
+            Path(output_dir) / "default.json",
+        )
+    return report
+
+
+def write_report(report: TrainingReport, path: str | Path) -> None:
+    """Markdown report with the agreement table and the dev and test tables side by side."""
+
+    def md(frame: pd.DataFrame) -> str:
+        cols = list(frame.columns)
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for row in frame.itertuples(index=False):
+            lines.append(
+                "| "
+                + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row)
+                + " |"
+            )
+        return "\n".join(lines)
+
+    parts = [
+        "# Labeler evaluation",
+        "",
+        "Generated by `discourse train` from `data/annotations/` (protocol: its README).",
+        f"Split sizes: {json.dumps(report.split_sizes, sort_keys=True)}. "
+        f"Default labeler (chosen on dev): **{report.default}**.",
+        "",
+        "## Inter-coder agreement (independent double coding)",
+        "",
+        md(report.agreement) if report.agreement is not None else "(none)",
+        "",
+        "## Test split (each labeler fitted on train + dev, scored once)",
+        "",
+        md(report.table("test")),
+        "",
+        "## Dev split (each labeler fitted on train; used to choose the default)",
+        "",
+        md(report.table("dev")),
+        "",
+    ]
+    write_text("\n".join(parts), Path(path))
