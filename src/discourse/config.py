@@ -272,9 +272,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
-    salt_file = (
-        data.get("privacy", {}).get("salt_file") if isinstance(data.get("privacy"), dict) else None
-    )
-    if salt_file and not Path(salt_file).expanduser().is_absolute():
-        data["privacy"]["salt_file"] = str((p.parent / salt_file).resolve())
+    for section, key in (("privacy", "salt_file"), ("label", "codebook"), ("label", "cache_dir")):
+        block = data.get(section)
+        value = block.get(key) if isinstance(block, dict) else None
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            block[key] = str((p.parent / value).resolve())
     return config_from_dict(data)

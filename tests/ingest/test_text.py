@@ -120,4 +120,6 @@ def test_small_reply_thread_fixture() -> None:
         "A reply to the second comment.",
     ]
     assert comments[2].reply_to == "c1" and comments[2].reply_inference == "date_order"
-    assert [u.text for u in parsed.units if u.source_type == "article"][-1] == "Lots of love,\nAlex Writer"
+    assert [u.text for u in parsed.units if u.source_type == "article"][
+        -1
+    ] == "Lots of love,\nAlex Writer"
