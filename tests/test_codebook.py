@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _paths import SEEDS, TEST_SALT
 from typer.testing import CliRunner
 
+from _paths import SEEDS, TEST_SALT
 from discourse.cli import app
 from discourse.codebook import load_codebook
 from discourse.config import ConfigError

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from _paths import seed_text
 
-from discourse.labels.rules import RuleLabeler, compile_pattern
+from _paths import seed_text
 from discourse.codebook import load_codebook
+from discourse.labels.rules import RuleLabeler, compile_pattern
 
 
 @pytest.fixture(scope="module")
