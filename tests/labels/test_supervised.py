@@ -1,0 +1,87 @@
+"""Model-based labelers on tiny data (slow: they load the shipped MiniLM)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from discourse.embeddings import EmbeddingCache
+from discourse.labels import make_labeler
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "Go no contact so he misses you and comes back.",
+    "Make her miss you by disappearing for thirty days.",
+    "Silence is your best shot at winning your ex back.",
+    "No contact helps you heal and move on with your life.",
+    "Focus on yourself and your own healing, not on him.",
+    "Cut contact to protect your peace and your self-worth.",
+    "Do what feels right for you, there is no rule.",
+    "I need contact sometimes and that is fine, rules are for others.",
+    "We went to the beach yesterday and ate ice cream.",
+    "Thanks for the article, see you next week!",
+]
+GOLD = pd.DataFrame(
+    {
+        "stance": ["strategic"] * 3 + ["self-healing"] * 3 + ["autonomy-first"] * 2 + ["none"] * 2,
+        "shame": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+        "abandonment": [0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        "regret": [0] * 10,
+    }
+)
+
+
+def test_embedding_cache_is_incremental(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    first = cache.encode(TEXTS[:4])
+    assert first.shape == (4, 384) and cache.stats == {"hits": 0, "computed": 4}
+    again = EmbeddingCache(tmp_path)  # a new process would start like this
+    both = again.encode(TEXTS[:5])
+    assert again.stats == {"hits": 4, "computed": 1}
+    assert (both[:4] == first).all()
+    long_text = " ".join(["No contact helped me heal."] * 120)
+    vec = again.encode([long_text])
+    assert abs(float((vec**2).sum()) - 1.0) < 1e-5
+
+
+@pytest.mark.parametrize("name", ["embed-logreg", "combined"])
+def test_fit_predict_save_load(tmp_path: Path, name: str) -> None:
+    model = make_labeler(name, cache_dir=tmp_path / "cache").fit(TEXTS, GOLD)
+    pred = model.predict(TEXTS)
+    assert (pred.stance == GOLD.stance).mean() >= 0.9  # training data: sanity, not a benchmark
+    model.save(tmp_path / "w.json")
+    loaded = make_labeler(name, weights=tmp_path / "w.json", cache_dir=tmp_path / "cache")
+    again = loaded.predict(TEXTS)
+    pd.testing.assert_frame_equal(pred, again)
+    data = json.loads((tmp_path / "w.json").read_text())
+    assert data["labeler"] == name and len(data["stance"]["coef"]) == 4
+    if name == "combined":
+        ev = json.loads(pred.stance_evidence[0])
+        assert ev and TEXTS[0][ev[0]["start"] : ev[0]["end"]] == ev[0]["text"]
+
+
+def test_unfitted_and_mismatched_weights(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="not fitted"):
+        make_labeler("embed-logreg").predict(["hello there my friend"])
+    model = make_labeler("embed-logreg").fit(TEXTS, GOLD)
+    model.save(tmp_path / "w.json")
+    with pytest.raises(ValueError, match="holds weights for 'embed-logreg'"):
+        make_labeler("combined", weights=tmp_path / "w.json").predict(["hello there my friend"])
+
+
+def test_setfit_is_deterministic_and_round_trips(tmp_path: Path) -> None:
+    params = {"max_seq_length": 32, "pairs_per_text": 2, "batch_size": 8}
+    a = make_labeler("setfit", **params).fit(TEXTS, GOLD)
+    b = make_labeler("setfit", **params).fit(TEXTS, GOLD)
+    assert a.losses_ == b.losses_ and a.n_pairs_ == 40
+    pa, pb = a.predict(TEXTS), b.predict(TEXTS)
+    pd.testing.assert_frame_equal(pa, pb)
+    a.save(tmp_path / "setfit")
+    assert (tmp_path / "setfit" / "encoder" / "model.safetensors").is_file()
+    loaded = make_labeler("setfit", weights=tmp_path / "setfit").predict(TEXTS)
+    assert (loaded.stance == pa.stance).all()
+    assert (loaded.stance_score - pa.stance_score).abs().max() < 1e-4
