@@ -70,8 +70,18 @@ def _run_pipeline(
             def progress(path: str) -> None:
                 bar.update(task, advance=1, current=path)
 
+            def stage(message: str) -> None:
+                if not quiet:
+                    console.print(f"[dim]stage[/dim] {message}")
+
             result = run(
-                input_dir, output_dir, cfg, progress=progress, command=command, label=label
+                input_dir,
+                output_dir,
+                cfg,
+                progress=progress,
+                command=command,
+                label=label,
+                on_stage=stage,
             )
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -399,6 +399,7 @@ def run(
     progress: Any = None,
     command: str = "run",
     label: bool = True,
+    on_stage: Any = None,
 ) -> RunResult:
     """Run ingest -> clean -> segment -> label and write the outputs.
 
@@ -418,6 +419,8 @@ def run(
     label
         Run the labelling stage (``labels.parquet`` and the stance profiles) when
         ``config.label.enabled`` is also true.
+    on_stage
+        Optional callable ``on_stage(message)`` told when a stage starts.
 
     Returns
     -------
@@ -437,6 +440,8 @@ def run(
     ingested = ingest_corpus(input_dir, cfg, progress)
     timings["ingest"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    if on_stage:
+        on_stage(f"clean, segment, pseudonymise: {len(ingested.documents)} documents")
     pseudonymiser = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy)
     documents, segments, totals = build_tables(ingested, cfg, pseudonymiser)
     timings["clean_segment_privacy"] = time.perf_counter() - t1
@@ -450,6 +455,8 @@ def run(
     label_info: dict[str, Any] | None = None
     if label and cfg.label.enabled:
         t3 = time.perf_counter()
+        if on_stage:
+            on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
         label_info = _label_stage(segments, cfg, output_dir)
         outputs += label_info.pop("outputs")
         timings["label"] = time.perf_counter() - t3
