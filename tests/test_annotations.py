@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _paths import ROOT
 
+from _paths import ROOT
 from discourse.annotations import AnnotationSet, load_annotations, make_splits
 
 FOLDER = ROOT / "data" / "annotations"

@@ -60,6 +60,21 @@ class ReadContext:
         self.quarantined.append(QuarantineEntry(path=path, reason=reason, location=location))
         self.count("rows_quarantined")
 
+    def read_bytes(self, file: InputFile) -> bytes:
+        """The file's bytes (un-gzipped), within ``ingest.max_file_mb``."""
+        return file.read_bytes(int(self.config.ingest.max_file_mb * 1e6))
+
+    def read_text(
+        self, file: InputFile, decoder: Callable[[bytes], tuple[str, str]] | None = None
+    ) -> str:
+        """The file decoded to text (``decode_text`` unless another decoder is given); the
+        encoding is noted for the manifest."""
+        from discourse.ingest.files import decode_text
+
+        text, encoding = (decoder or decode_text)(self.read_bytes(file))
+        self.notes.append(f"encoding={encoding}")
+        return text
+
     def count(self, key: str, n: int = 1) -> None:
         """Add ``n`` to a per-file counter written to the manifest."""
         self.counts[key] = self.counts.get(key, 0) + n

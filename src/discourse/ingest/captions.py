@@ -35,7 +35,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from discourse.clean.normalize import normalise_newlines
 from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride, register_reader
-from discourse.ingest.files import InputFile, RejectedInput, decode_text
+from discourse.ingest.files import InputFile, RejectedInput
 
 __all__ = ["MIN_FREE_OVERLAP", "CueText", "cue_text", "parse_captions", "read_srt", "read_vtt"]
 
@@ -308,9 +308,7 @@ def parse_captions(
 
 
 def _read(file: InputFile, ctx: ReadContext, fmt: str) -> list[ParsedDocument]:
-    data = file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))
-    text, encoding = decode_text(data)
-    ctx.notes.append(f"encoding={encoding}")
+    text = ctx.read_text(file)
     doc = Document(doc_id=file.rel, source_type="transcript", path=file.rel, sha256=file.sha256)
     return [parse_captions(text, fmt, doc, ctx, path=file.rel)]
 

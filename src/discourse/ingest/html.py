@@ -511,8 +511,6 @@ def read_html(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     list of ParsedDocument
         One ``article`` document.
     """
-    data = file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))
-    text, encoding = _decode(data)
-    ctx.notes.append(f"encoding={encoding}")
+    text = ctx.read_text(file, _decode)
     doc = Document(doc_id=file.rel, source_type="article", path=file.rel, sha256=file.sha256)
     return [parse_html(text, doc, ctx)]

@@ -22,7 +22,7 @@ from dateutil import parser as dateparser
 from discourse.config import TableColumns
 from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, first_present, register_reader
-from discourse.ingest.files import InputFile, RejectedInput, decode_text
+from discourse.ingest.files import InputFile, RejectedInput
 
 __all__ = ["read_csv", "read_jsonl", "read_parquet", "rows_to_documents", "to_iso"]
 
@@ -233,17 +233,12 @@ def _attach_comments(
         )
 
 
-def _limit(file: InputFile, ctx: ReadContext) -> bytes:
-    return file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))
-
-
 @register_reader(
     "csv", (".csv", ".tsv"), version="1", description="CSV/TSV tables via the column map"
 )
 def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for CSV and TSV files (delimiter sniffed among , tab ; |)."""
-    text, encoding = decode_text(_limit(file, ctx))
-    ctx.notes.append(f"encoding={encoding}")
+    text = ctx.read_text(file)
     sample = text[:65536]
     if file.effective_name.lower().endswith(".tsv"):
         delimiter = "\t"
@@ -299,7 +294,7 @@ def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
 )
 def read_jsonl(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for JSON Lines; a ``.json`` file holding one array of objects is also accepted."""
-    text, _ = decode_text(_limit(file, ctx))
+    text = ctx.read_text(file)
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
@@ -331,7 +326,7 @@ def read_parquet(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data = _limit(file, ctx)
+    data = ctx.read_bytes(file)
     try:
         pf = pq.ParquetFile(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as exc:

@@ -16,7 +16,7 @@ from discourse.clean.boilerplate import NAME_LINE, is_signoff
 from discourse.clean.normalize import normalise_newlines
 from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride, register_reader
-from discourse.ingest.files import InputFile, RejectedInput, decode_text
+from discourse.ingest.files import InputFile, RejectedInput
 from discourse.ingest.threads import (
     Comment,
     detect_thread,
@@ -154,8 +154,6 @@ def parse_text(
 )
 def read_text(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for plain-text files."""
-    data = file.read_bytes(int(ctx.config.ingest.max_file_mb * 1e6))
-    text, encoding = decode_text(data)
-    ctx.notes.append(f"encoding={encoding}")
+    text = ctx.read_text(file)
     doc = Document(doc_id=file.rel, source_type="article", path=file.rel, sha256=file.sha256)
     return [parse_text(text, doc, ctx.override)]

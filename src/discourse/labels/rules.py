@@ -264,7 +264,7 @@ class RuleLabeler(BaseLabeler):
         questions = [(s, e) for s, e in sentence_spans(text) if text[s:e].rstrip().endswith("?")]
         found: dict[tuple[str, int], Match] = {}
         for (label, rule, weight, negatable), start, end in raw:
-            if negatable and self._negated(toks, start):
+            if negatable and self._negated(toks, start, end):
                 continue
             cs, ce = toks.idx[start], toks.idx[end - 1] + len(toks.text[end - 1])
             if any(qs <= cs < qe for qs, qe in questions):
@@ -276,15 +276,16 @@ class RuleLabeler(BaseLabeler):
                 found[k] = m
         return sorted(found.values(), key=lambda m: (m.start, m.label, m.rule))
 
-    def _negated(self, toks: _Tokens, start: int) -> bool:
+    def _negated(self, toks: _Tokens, start: int, end: int) -> bool:
+        """A negation cue in the clause before the match, or inside it ("no contact is *not*
+        a way to get him back"); the "no" of "no contact" does not count."""
         lo = max(toks.clause[start], start - self.negation_window)
-        for i in range(start - 1, lo - 1, -1):
+        for i in [*range(start - 1, lo - 1, -1), *range(start, end)]:
             lem, low = toks.lemma[i], toks.lower[i]
             if lem in _NEGATION_LEMMAS or low in ("n't", "not"):
                 return True
-            if low == "no" and not (
-                i + 1 < len(toks.lower) and toks.lower[i + 1] in ("contact", "-", "more")
-            ):
+            nxt = toks.lower[i + 1] if i + 1 < len(toks.lower) else ""
+            if low == "no" and nxt not in ("contact", "-", "more"):
                 return True
         return False
 
