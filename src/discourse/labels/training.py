@@ -127,8 +127,9 @@ def train_and_evaluate(
                     final.save(setfit_dir)
             else:
                 final.save(out / f"{name}.json")
-    packaged = [n for n in labeler_names if n != "setfit" or setfit_dir is not None]
-    report.default = max(packaged, key=lambda n: (_score(report.dev[n]), n))
+    # The default must be usable after installation: setfit only when its encoder was saved.
+    usable = [n for n in labeler_names if n != "setfit" or setfit_dir is not None] or list(labeler_names)
+    report.default = max(usable, key=lambda n: (_score(report.dev[n]), n))
     if output_dir is not None:
         write_json(
             {
