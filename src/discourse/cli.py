@@ -165,6 +165,9 @@ def label_cli(
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")
     ] = None,
+    weights: Annotated[
+        Path | None, typer.Option("--weights", help="Fitted weights from `discourse train`.")
+    ] = None,
 ) -> None:
     """Label any table with a text column; its other columns are kept."""
     from discourse.codebook import load_codebook
@@ -172,7 +175,7 @@ def label_cli(
 
     try:
         cb = load_codebook(codebook)
-        model = build_labeler(labeler, cb, cache_dir=cache_dir)
+        model = build_labeler(labeler, cb, cache_dir=cache_dir, weights=weights)
         frame = read_table(input_file)
         out = label_table(frame, text_column, model)
         write_table(out, output_file)

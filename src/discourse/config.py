@@ -183,6 +183,10 @@ class LabelConfig(_Section):
         None, description="Path of a codebook TOML; the packaged one if unset."
     )
     cache_dir: str | None = Field(None, description="Embedding cache; '<output>/cache' if unset.")
+    weights: str | None = Field(
+        None,
+        description="Fitted weights (file or folder) for the labeler, e.g. from `discourse train`.",
+    )
 
 
 class PipelineConfig(_Section):
@@ -272,7 +276,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
-    for section, key in (("privacy", "salt_file"), ("label", "codebook"), ("label", "cache_dir")):
+    for section, key in (
+        ("privacy", "salt_file"),
+        ("label", "codebook"),
+        ("label", "cache_dir"),
+        ("label", "weights"),
+    ):
         block = data.get(section)
         value = block.get(key) if isinstance(block, dict) else None
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():

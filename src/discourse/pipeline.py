@@ -360,7 +360,7 @@ def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> d
 
     codebook = load_codebook(cfg.label.codebook)
     cache = cfg.label.cache_dir or str(output_dir / "cache")
-    labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache)
+    labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache, weights=cfg.label.weights)
     seg = segments.select(
         ["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of", "text"]
     ).to_pandas()

@@ -39,13 +39,17 @@ def default_labeler_name() -> str:
 
 
 def build_labeler(
-    name: str = "default", codebook: Codebook | None = None, cache_dir: str | Path | None = None
+    name: str = "default",
+    codebook: Codebook | None = None,
+    cache_dir: str | Path | None = None,
+    weights: str | Path | None = None,
 ) -> BaseLabeler:
     """A ready-to-predict labeler.
 
     ``"default"`` resolves to the best labeler on the held-out data for the default codebook.
-    Labelers that learn load their packaged weights, which exist for the default codebook only;
-    with a custom codebook use ``rules`` or train your own (``discourse train``).
+    Labelers that learn load ``weights`` when given (a file or folder written by
+    ``discourse train``), else their packaged weights, which exist for the default codebook
+    only; with a custom codebook use ``rules`` or train your own.
     """
     cb = codebook or load_codebook()
     custom = cb.meta.name != DEFAULT_CODEBOOK_NAME
@@ -55,13 +59,13 @@ def build_labeler(
         labelers.get(name)  # raises with the valid names
     if name == "rules":
         labeler = make_labeler("rules", cb)
-        weights = None if custom else packaged_weights("rules")
+        weights = weights or (None if custom else packaged_weights("rules"))
         if weights is not None:
-            data = json.loads(weights.read_text(encoding="utf-8"))
+            data = json.loads(Path(weights).read_text(encoding="utf-8"))
             labeler.codebook_ = cb
             labeler.thresholds_ = data["thresholds"]
         return labeler
-    weights = None if custom else packaged_weights(name)
+    weights = weights or (None if custom else packaged_weights(name))
     if weights is None:
         raise ValueError(
             f"labeler {name!r} needs fitted weights; none are packaged for codebook "

@@ -127,8 +127,10 @@ def train_and_evaluate(
                     final.save(setfit_dir)
             else:
                 final.save(out / f"{name}.json")
-    # The default must be usable after installation: setfit only when its encoder was saved.
-    usable = [n for n in labeler_names if n != "setfit" or setfit_dir is not None] or list(labeler_names)
+    # The default must work after installation, from the weights packaged in ``output_dir``;
+    # setfit's encoder is saved outside the package, so it can be chosen only when it is the
+    # sole labeler trained (its dev scores are reported either way).
+    usable = [n for n in labeler_names if n != "setfit"] or list(labeler_names)
     report.default = max(usable, key=lambda n: (_score(report.dev[n]), n))
     if output_dir is not None:
         write_json(
