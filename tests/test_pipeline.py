@@ -215,3 +215,11 @@ def test_failed_write_keeps_previous_outputs(
         _run(corpus, out, config)
     assert (out / "segments.parquet").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_outputs_have_normal_file_modes(corpus: Path, tmp_path: Path, config: PipelineConfig) -> None:
+    out = tmp_path / "out"
+    _run(corpus, out, config)
+    for p in out.iterdir():
+        if p.is_file():
+            assert p.stat().st_mode & 0o044 == 0o044, p.name  # group/other can read (umask 022)
