@@ -93,7 +93,9 @@ class AnnotationSet:
         prim = self.codings[self.codings.role == "primary"].set_index("unit_id")
         sec = self.codings[self.codings.role == "second"].set_index("unit_id")
         common = prim.index.intersection(sec.index)
-        return prim.loc[common].join(sec.loc[common], lsuffix="_primary", rsuffix="_second")
+        return prim.loc[common].merge(
+            sec.loc[common], left_index=True, right_index=True, suffixes=("_primary", "_second")
+        )
 
     def agreement(self) -> pd.DataFrame:
         """Cohen's kappa and percent agreement between the two independent codings."""
