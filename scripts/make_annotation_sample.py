@@ -31,7 +31,8 @@ CONTACT = re.compile(
 )
 ENRICH = re.compile(
     r"(?:get|win|want) (?:him|her|them|my ex|your ex|an ex) back|miss(?:es)? (?:me|you)|"
-    r"back together|no contact rule|\brules?\b|break(?:ing)? (?:nc|no contact)|broke (?:nc|no contact)|"
+    r"back together|no contact rule|\brules?\b|break(?:ing)? (?:nc|no contact)|"
+    r"broke (?:nc|no contact)|"
     r"reach(?:ed)? out|\bnc\b|jealous|attract|game|my choice|feels right|do what",
     re.IGNORECASE,
 )
@@ -50,9 +51,8 @@ def main(run_dir: str, out: str) -> None:
         ]
     )
     picked = picked.sample(frac=1.0, random_state=SEED)
-    rest = segs[
-        (segs.source_type == "post") & (segs.n_words <= 800) & ~segs.segment_id.isin(picked.segment_id)
-    ]
+    is_post = (segs.source_type == "post") & (segs.n_words <= 800)
+    rest = segs[is_post & ~segs.segment_id.isin(picked.segment_id)]
     round2 = rest[rest.text.str.contains(ENRICH)].sample(frac=1.0, random_state=SEED)
     units = pd.concat([_frame(picked, 1), _frame(round2, 2)])
     units.to_csv(out, index=False)
