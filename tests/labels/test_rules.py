@@ -149,3 +149,25 @@ def test_fit_tunes_thresholds_on_gold() -> None:
     r = RuleLabeler().fit(texts, gold)
     assert set(r.thresholds_) == {"stance", "precedence", *load_codebook().theme_names}
     assert r.predict(texts).stance.tolist() == gold.stance.tolist()
+
+
+def test_saved_thresholds_round_trip(tmp_path) -> None:
+    import pandas as pd
+
+    texts = ["Make him miss you."] * 3 + ["Heal and move on."] * 3 + ["Nice weather."] * 3
+    gold = pd.DataFrame(
+        {
+            "stance": ["strategic"] * 3 + ["self-healing"] * 3 + ["none"] * 3,
+            "shame": 0,
+            "abandonment": 0,
+            "regret": 0,
+        }
+    )
+    fitted = RuleLabeler().fit(texts, gold)
+    fitted.save(tmp_path / "rules.json")
+    loaded = RuleLabeler(weights=tmp_path / "rules.json")
+    assert loaded._thresholds() == fitted.thresholds_
+    assert loaded.predict(texts).equals(fitted.predict(texts))
+    (tmp_path / "other.json").write_text('{"labeler": "combined", "codebook": {"name": "x"}}')
+    with pytest.raises(ValueError, match="holds weights for 'combined'"):
+        RuleLabeler(weights=tmp_path / "other.json").predict(["Heal and move on."])

@@ -1,40 +1,42 @@
 """Rules labeler: the codebook's patterns as spaCy matchers over lemmas, with negation scope.
 
 Texts are tokenised with ``spacy.blank("en")`` and lemmatised with spaCy's lookup lemmatizer
-(tables from ``spacy-lookups-data``): no tagger or parser is needed, which keeps the labeler
-above 100k words/s. Patterns are compiled through the same pipeline, so a pattern written as
-"misses" matches every form of "miss".
+(tables from ``spacy-lookups-data``): no tagger or parser is needed (about 35-50k words/s on one
+core here; ``benchmarks/bench_stages.py`` measures it). Patterns are compiled through the same
+pipeline, so a pattern written as "misses" matches every form of "miss".
 
 Negation and purpose: a stance match is discarded when a negation cue stands before it in the
-same clause, within ``negation_window`` tokens ("no contact is *not to get your ex back*",
-"nor to get your ex back", "stop trying to make him miss you"); "no" only counts when it is not
-the "no" of "no contact". Purpose constructions are patterns themselves ("so he misses you",
-"to get her back"). Matches inside questions count ``question_weight`` of their weight (asking
-whether no contact will make him miss you is not advising it).
+same clause, within ``negation_window`` tokens, or inside it ("no contact is *not to get your ex
+back*", "nor to get your ex back", "stop trying to make him miss you"); "no" only counts when it
+is not the "no" of "no contact". Purpose constructions are patterns themselves ("so he misses
+you", "to get her back"). Matches inside questions count ``question_weight`` of their weight
+(asking whether no contact will make him miss you is not advising it).
 
 Scores: a label's score is ``1 - exp(-sum of weights)`` over its non-negated matches. Stance:
 a ``precedence`` label (autonomy-first in the default codebook, decision rule 1) wins when its
 score reaches ``precedence_threshold``; otherwise the best-scoring label at or above
 ``stance_threshold`` wins (rules 2-3); otherwise the default ("none", rule 4). ``fit`` tunes the
-thresholds on hand-coded data.
+thresholds on hand-coded data; ``save`` / ``weights=`` keep them.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from discourse.codebook import Codebook, LabelSpec, load_codebook
+from discourse.codebook import Codebook, LabelSpec
 from discourse.labels.base import BaseLabeler, evidence_json, labelers
 from discourse.segment.sentences import sentence_spans
 
@@ -180,6 +182,8 @@ class RuleLabeler(BaseLabeler):
         How many tokens before a match are searched for a negation cue.
     tune
         Let ``fit`` tune the thresholds on the gold data.
+    weights
+        A JSON file written by :meth:`save` (tuned thresholds); used until ``fit`` is called.
     backend
         ``"regex"`` (default): the compiled Matcher patterns run as regular expressions over the
         lemma sequence, several times faster; ``"spacy"``: spaCy's own Matcher, the reference
@@ -199,6 +203,7 @@ class RuleLabeler(BaseLabeler):
         negation_window: int = 5,
         tune: bool = True,
         backend: str = "regex",
+        weights: str | Path | None = None,
     ) -> None:
         super().__init__(codebook)
         self.stance_threshold = stance_threshold
@@ -208,6 +213,7 @@ class RuleLabeler(BaseLabeler):
         self.negation_window = negation_window
         self.tune = tune
         self.backend = backend
+        self.weights = weights
 
     # -- compilation -----------------------------------------------------------------------------
     def _compiled(self) -> list[tuple[frozenset[str], Any, tuple[str, str, float, bool]]]:
@@ -290,7 +296,8 @@ class RuleLabeler(BaseLabeler):
         return False
 
     # -- scoring ---------------------------------------------------------------------------------
-    def _scores(self, matches: list[Match]) -> dict[str, float]:
+    def scores(self, matches: list[Match]) -> dict[str, float]:
+        """Score per label, ``1 - exp(-sum of weights)`` of its matches."""
         sums: dict[str, float] = defaultdict(float)
         for m in matches:
             sums[m.label] += m.weight
@@ -298,7 +305,7 @@ class RuleLabeler(BaseLabeler):
 
     def _decide(self, scores: dict[str, float], matches: list[Match]) -> tuple[str, float]:
         cb = self._cb()
-        thr = self.thresholds_ if hasattr(self, "thresholds_") else self._default_thresholds()
+        thr = self._thresholds()
         for label in cb.stance.precedence:
             if scores.get(label, 0.0) >= thr["precedence"]:
                 return label, scores[label]
@@ -317,6 +324,39 @@ class RuleLabeler(BaseLabeler):
         best = max((scores.get(s.name, 0.0) for s in cb.stance.labels), default=0.0)
         return cb.stance.default, 1.0 - best
 
+    def _thresholds(self) -> dict[str, float]:
+        """Fitted thresholds, else those saved in ``weights``, else the constructor's."""
+        if not hasattr(self, "thresholds_") and self.weights is not None:
+            self._load(self.weights)
+        return self.thresholds_ if hasattr(self, "thresholds_") else self._default_thresholds()
+
+    def save(self, path: str | Path) -> None:
+        """Write the tuned thresholds as JSON (atomically)."""
+        from discourse.io_utils import write_json
+
+        cb = self._cb()
+        write_json(
+            {
+                "labeler": self.name,
+                "version": self.version,
+                "thresholds": self._thresholds(),
+                "codebook": {"name": cb.meta.name, "version": cb.meta.version},
+            },
+            Path(path),
+        )
+
+    def _load(self, path: str | Path) -> None:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        cb = self._cb()
+        if data.get("labeler") != self.name:
+            raise ValueError(f"{path} holds weights for {data.get('labeler')!r}, not {self.name!r}")
+        if data["codebook"]["name"] != cb.meta.name:
+            raise ValueError(
+                f"{path} was tuned for codebook {data['codebook']['name']!r}, not {cb.meta.name!r}"
+            )
+        self.codebook_ = cb
+        self.thresholds_ = {k: float(v) for k, v in data["thresholds"].items()}
+
     def _default_thresholds(self) -> dict[str, float]:
         cb = self._cb()
         thr = {"stance": self.stance_threshold, "precedence": self.precedence_threshold}
@@ -326,9 +366,9 @@ class RuleLabeler(BaseLabeler):
     def _row(self, text: str) -> dict[str, Any]:
         cb = self._cb()
         matches = self.matches(text)
-        scores = self._scores(matches)
+        scores = self.scores(matches)
         stance, stance_score = self._decide(scores, matches)
-        thr = self.thresholds_ if hasattr(self, "thresholds_") else self._default_thresholds()
+        thr = self._thresholds()
         row: dict[str, Any] = {
             "stance": stance,
             "stance_score": stance_score,
@@ -357,7 +397,7 @@ class RuleLabeler(BaseLabeler):
         if not self.tune:
             return self
         all_matches = [self.matches(str(t)) for t in texts]
-        all_scores = [self._scores(m) for m in all_matches]
+        all_scores = [self.scores(m) for m in all_matches]
         grid = np.round(np.arange(0.15, 0.96, 0.05), 2)
         y = gold["stance"].astype(str).tolist()
         best = (-1.0, self.thresholds_["stance"], self.thresholds_["precedence"])
@@ -389,6 +429,7 @@ class RuleLabeler(BaseLabeler):
             "negation_window": self.negation_window,
             "tune": self.tune,
             "backend": self.backend,
+            "weights": self.weights,
         }
 
 
@@ -495,6 +536,7 @@ def _make_matcher(key: str, patterns: list[list[dict[str, Any]]], backend: str) 
 
 
 def evidence_spans(matches: list[Match], label: str) -> list[dict[str, Any]]:
+    """The evidence entries (character spans and rule) of ``label``'s matches."""
     return [
         {"start": m.start, "end": m.end, "text": m.text, "rule": f"{m.label}.{m.rule}"}
         for m in matches
@@ -516,8 +558,3 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         out.append((pos, text[pos:end]))
         pos = end
     return out
-
-
-def default_rules(codebook: Codebook | None = None) -> RuleLabeler:
-    """A rules labeler with the default thresholds (no fitting)."""
-    return RuleLabeler(codebook or load_codebook(), tune=False)

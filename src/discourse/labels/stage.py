@@ -57,15 +57,9 @@ def build_labeler(
         name = "rules" if custom else default_labeler_name()
     if name not in labelers:
         labelers.get(name)  # raises with the valid names
-    if name == "rules":
-        labeler = make_labeler("rules", cb)
-        weights = weights or (None if custom else packaged_weights("rules"))
-        if weights is not None:
-            data = json.loads(Path(weights).read_text(encoding="utf-8"))
-            labeler.codebook_ = cb
-            labeler.thresholds_ = data["thresholds"]
-        return labeler
     weights = weights or (None if custom else packaged_weights(name))
+    if name == "rules":  # usable untuned; saved thresholds when there are any
+        return make_labeler("rules", cb, weights=weights)
     if weights is None:
         raise ValueError(
             f"labeler {name!r} needs fitted weights; none are packaged for codebook "

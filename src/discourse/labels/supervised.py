@@ -188,7 +188,7 @@ class EmbeddingLogReg(BaseLabeler):
         cb = self._cb()
         names = [s.name for s in cb.stance.labels] + cb.theme_names
         all_matches = [rules.matches(t) for t in texts]
-        R = np.array([[rules._scores(m).get(n, 0.0) for n in names] for m in all_matches])
+        R = np.array([[rules.scores(m).get(n, 0.0) for n in names] for m in all_matches])
         return np.hstack([X, R]), all_matches
 
     # -- fit / predict -----------------------------------------------------------------------

@@ -112,17 +112,7 @@ def train_and_evaluate(
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:
             out = Path(output_dir)
-            if name == "rules":
-                write_json(
-                    {
-                        "labeler": "rules",
-                        "version": final.version,
-                        "thresholds": final.thresholds_,
-                        "codebook": {"name": cb.meta.name, "version": cb.meta.version},
-                    },
-                    out / "rules.json",
-                )
-            elif name == "setfit":
+            if name == "setfit":
                 if setfit_dir is not None:
                     final.save(setfit_dir)
             else:
