@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -113,6 +114,7 @@ def _transcript(
         bounds.append((pos, pos + len(u.text), u))
         pos += len(u.text) + 1
     text = " ".join(parts)
+    starts = [s for s, _, _ in bounds]  # unit i covers starts[i] .. starts[i+1] - 1
     sentences: list[tuple[str, int, int]] = []
     for s, e in restore_asr_boundaries(text):
         piece = text[s:e].strip()
@@ -136,8 +138,8 @@ def _transcript(
         for a, b in balanced_windows(sizes, cfg.transcript_min_words, cfg.transcript_max_words):
             chunk = run[a:b]
             start_char, end_char = chunk[0][1], chunk[-1][2] - 1
-            first = next((u for s, e, u in bounds if s <= start_char < e + 1), units[0])
-            last = next((u for s, e, u in bounds if s <= end_char < e + 1), units[-1])
+            first = units[max(bisect.bisect_right(starts, start_char) - 1, 0)]
+            last = units[max(bisect.bisect_right(starts, end_char) - 1, 0)]
             drafts.append(
                 Draft(
                     text=" ".join(s for s, _, _ in chunk),
