@@ -46,6 +46,7 @@ def _run_pipeline(
     quiet: bool,
     command: str,
     label: bool = True,
+    topics: bool = True,
 ) -> None:
     from discourse.ingest.files import discover
     from discourse.pipeline import run
@@ -82,6 +83,7 @@ def _run_pipeline(
                 command=command,
                 label=label,
                 on_stage=stage,
+                topics=topics,
             )
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -129,9 +131,12 @@ def run_cli(
     output_dir: OutputOpt = Path("data/processed"),
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    topics: Annotated[
+        bool, typer.Option("--topics/--no-topics", help="Fit the topic models (stage 5).")
+    ] = True,
 ) -> None:
-    """Run the pipeline on a folder of raw inputs: ingest, clean, segment, label."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "run")
+    """Run the pipeline on a folder of raw inputs: ingest, clean, segment, label, topics."""
+    _run_pipeline(input_dir, output_dir, config, quiet, "run", topics=topics)
 
 
 @app.command("ingest")
@@ -142,7 +147,42 @@ def ingest_cli(
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest, clean and segment only: documents.parquet, segments.parquet, manifest, quarantine."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "ingest", label=False)
+    _run_pipeline(input_dir, output_dir, config, quiet, "ingest", label=False, topics=False)
+
+
+@app.command("topics")
+def topics_cli(
+    run_dir: Annotated[
+        Path, typer.Option("--input", "-i", help="A run folder (with segments.parquet).")
+    ] = Path("data/processed"),
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder (default: --input).")
+    ] = None,
+    config: ConfigOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Overrides the config seed.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fit BERTopic and the baseline on a run's segments; write topics, metrics and views."""
+    from discourse.topics.api import topics as run_topics
+
+    try:
+        cfg = load_config(config)
+        if seed is not None:
+            cfg.seed = seed
+        say = None if quiet else (lambda m: console.print(f"[dim]topics[/dim] {m}"))
+        info = run_topics(run_dir, output_dir or run_dir, cfg, progress=say)
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    out = Console()
+    rows = [{"model": name, **values} for name, values in info["summary"].items()]
+    import pandas as pd
+
+    _print_frame(out, "topic metrics (topic_metrics.json)", pd.DataFrame(rows))
+    console.print(
+        f"{info['n_segments_modelled']} segments modelled, excluded: "
+        f"{info['n_segments_excluded']} -> {output_dir or run_dir}"
+    )
 
 
 @app.command("label")

@@ -24,12 +24,16 @@ __all__ = [
     "BoilerplateConfig",
     "CleanConfig",
     "ConfigError",
+    "EmbeddingConfig",
+    "HdbscanConfig",
     "IngestConfig",
     "LabelConfig",
     "PipelineConfig",
     "PrivacyConfig",
     "SegmentConfig",
     "TableColumns",
+    "TopicConfig",
+    "UmapConfig",
     "load_config",
 ]
 
@@ -182,11 +186,103 @@ class LabelConfig(_Section):
     codebook: str | None = Field(
         None, description="Path of a codebook TOML; the packaged one if unset."
     )
-    cache_dir: str | None = Field(None, description="Embedding cache; '<output>/cache' if unset.")
+    cache_dir: str | None = Field(
+        None, description="Embedding cache; embeddings.cache_dir, else '<output>/cache', if unset."
+    )
     weights: str | None = Field(
         None,
         description="Fitted weights (file or folder) for the labeler, e.g. from `discourse train`.",
     )
+
+
+class EmbeddingConfig(_Section):
+    """Sentence embeddings (the shipped all-MiniLM-L6-v2), shared by labelers and topic models."""
+
+    cache_dir: str | None = Field(
+        None, description="Embedding cache folder; '<output>/cache' if unset."
+    )
+
+
+class UmapConfig(_Section):
+    """UMAP parameters; ``None`` takes the value of the preset chosen by corpus size."""
+
+    n_neighbors: int | None = Field(None, ge=2)
+    n_components: int | None = Field(None, ge=2)
+    min_dist: float | None = Field(None, ge=0)
+    metric: str = "cosine"
+
+
+class HdbscanConfig(_Section):
+    """HDBSCAN parameters; ``None`` takes the value of the preset chosen by corpus size."""
+
+    min_cluster_size: int | None = Field(None, ge=2)
+    min_samples: int | None = Field(None, ge=1)
+    cluster_selection_method: Literal["eom", "leaf"] | None = None
+
+
+class TopicConfig(_Section):
+    """Topic models: BERTopic on cached embeddings, a classical baseline, stability over seeds."""
+
+    enabled: bool = True
+    preset: Literal["auto", "small", "medium", "large"] = Field(
+        "auto",
+        description="Parameter preset; 'auto' picks by the number of modelled segments "
+        "(small < 1,000 <= medium < 10,000 <= large).",
+    )
+    umap: UmapConfig = Field(default_factory=UmapConfig)
+    hdbscan: HdbscanConfig = Field(default_factory=HdbscanConfig)
+    nr_topics: int | Literal["auto"] | None = Field(
+        None, description="Merge topics down to this number after fitting (BERTopic nr_topics)."
+    )
+    reduce_outliers: bool = Field(
+        True, description="Reassign outlier segments to the nearest topic (by embedding)."
+    )
+    outlier_threshold: float = Field(
+        0.3,
+        ge=-1,
+        le=1,
+        description="Minimum cosine similarity to a topic's centroid for an outlier to be "
+        "reassigned; below it the segment stays an outlier.",
+    )
+    fallback_min_topics: int = Field(
+        2,
+        ge=2,
+        description="If HDBSCAN finds fewer topics than this, k-means on the UMAP space is used.",
+    )
+    n_gram_range: tuple[int, int] = (1, 2)
+    min_df: int = Field(
+        2, ge=1, description="Words in fewer segments are not topic words (nor NPMI words)."
+    )
+    bm25_weighting: bool = Field(True, description="c-TF-IDF with BM25 weighting.")
+    reduce_frequent_words: bool = Field(True, description="c-TF-IDF: square-root term counts.")
+    extra_stop_words: list[str] = Field(default_factory=list)
+    top_n_words: int = Field(25, ge=10, description="Words kept per topic (diversity uses 25).")
+    n_representative: int = Field(3, ge=1, description="Representative segments per topic.")
+    baseline: Literal["nmf", "lda", "none"] = "nmf"
+    baseline_n_topics: int | None = Field(
+        None, ge=2, description="Topics of the baseline; as many as BERTopic found if unset."
+    )
+    stability_seeds: int = Field(
+        5, ge=2, description="Number of seeds (seed, seed+1, ...) fitted to measure stability."
+    )
+    model_selection: Literal["seed", "medoid"] = Field(
+        "medoid",
+        description="'seed': the reported model is the fit with the config seed; 'medoid': the "
+        "fit whose assignments agree best (mean ARI) with the other seeds' fits.",
+    )
+    min_segments: int = Field(20, ge=5, description="Fewer modelled segments is an error.")
+    exclude_boilerplate: bool = True
+    exclude_duplicates: bool = True
+    exclude_non_english: bool = True
+    time_unit: Literal["year", "quarter", "month"] = "year"
+    save_models: bool = True
+
+    @field_validator("n_gram_range")
+    @classmethod
+    def _ngram_order(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1]:
+            raise ValueError(f"n_gram_range must be (low, high) with 1 <= low <= high, got {value}")
+        return value
 
 
 class PipelineConfig(_Section):
@@ -199,6 +295,16 @@ class PipelineConfig(_Section):
     segment: SegmentConfig = Field(default_factory=SegmentConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     label: LabelConfig = Field(default_factory=LabelConfig)
+    embeddings: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    topics: TopicConfig = Field(default_factory=TopicConfig)
+
+    def cache_dir(self, output_dir: str | os.PathLike[str]) -> str:
+        """The embedding cache folder for a run writing to ``output_dir``.
+
+        ``label.cache_dir`` (older configs) wins over ``embeddings.cache_dir``; both default to
+        ``<output>/cache``, so labelers and topic models share one cache.
+        """
+        return self.label.cache_dir or self.embeddings.cache_dir or str(Path(output_dir) / "cache")
 
     def public_dict(self) -> dict[str, Any]:
         """The configuration as written to the manifest: the salt is replaced by a fingerprint."""
@@ -281,6 +387,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         ("label", "codebook"),
         ("label", "cache_dir"),
         ("label", "weights"),
+        ("embeddings", "cache_dir"),
     ):
         block = data.get(section)
         value = block.get(key) if isinstance(block, dict) else None

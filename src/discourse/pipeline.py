@@ -359,7 +359,7 @@ def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> d
     from discourse.labels.stage import build_labeler, stance_profiles
 
     codebook = load_codebook(cfg.label.codebook)
-    cache = cfg.label.cache_dir or str(output_dir / "cache")
+    cache = cfg.cache_dir(output_dir)
     labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache, weights=cfg.label.weights)
     seg = segments.select(
         ["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of", "text"]
@@ -392,6 +392,25 @@ def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> d
     }
 
 
+def _topic_stage(
+    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labelled: bool
+) -> dict[str, Any]:
+    """Fit the topic models; a corpus too small to model is recorded, not raised."""
+    import pyarrow.parquet as pq
+
+    from discourse.topics.stage import model_files, topics_stage
+
+    labels = pq.read_table(output_dir / "labels.parquet").to_pandas() if labelled else None
+    try:
+        info = topics_stage(
+            segments.to_pandas(), labels, cfg, output_dir, cache_dir=cfg.cache_dir(output_dir)
+        )
+    except ValueError as exc:
+        return {"skipped": str(exc)}
+    info["outputs"] = info["outputs"] + model_files(output_dir, info["models"])
+    return info
+
+
 def run(
     input_dir: str | Path,
     output_dir: str | Path,
@@ -400,6 +419,7 @@ def run(
     command: str = "run",
     label: bool = True,
     on_stage: Any = None,
+    topics: bool = True,
 ) -> RunResult:
     """Run ingest -> clean -> segment -> label and write the outputs.
 
@@ -421,6 +441,9 @@ def run(
         ``config.label.enabled`` is also true.
     on_stage
         Optional callable ``on_stage(message)`` told when a stage starts.
+    topics
+        Run the topic-model stage when ``config.topics.enabled`` is also true. A corpus too
+        small to model is not an error: the manifest says why the stage was skipped.
 
     Returns
     -------
@@ -460,6 +483,18 @@ def run(
         label_info = _label_stage(segments, cfg, output_dir)
         outputs += label_info.pop("outputs")
         timings["label"] = time.perf_counter() - t3
+    topic_info: dict[str, Any] | None = None
+    if topics and cfg.topics.enabled:
+        t4 = time.perf_counter()
+        if on_stage:
+            on_stage(
+                f"topics: BERTopic and {cfg.topics.baseline}, {cfg.topics.stability_seeds} seeds"
+            )
+        topic_info = _topic_stage(segments, cfg, output_dir, labelled=label_info is not None)
+        outputs += topic_info.pop("outputs", [])
+        timings["topics"] = time.perf_counter() - t4
+        if on_stage and "skipped" in topic_info:
+            on_stage(f"topics skipped: {topic_info['skipped']}")
     manifest = {
         "discourse_version": __version__,
         "command": command,
@@ -475,6 +510,7 @@ def run(
         "quarantined": len(ingested.quarantine),
         "stages": {k: round(v, 3) for k, v in timings.items()},
         "labels": label_info,
+        "topics": topic_info,
         "outputs": {name: sha256_file(output_dir / name) for name in outputs},
     }
     write_json(manifest, output_dir / "manifest.json")

@@ -1,0 +1,86 @@
+"""``discourse topics``: the topic stage on a finished run folder, with its own manifest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from discourse import __version__
+from discourse.config import PipelineConfig
+from discourse.io_utils import sha256_file, write_json
+from discourse.topics.stage import model_files, topics_stage
+
+__all__ = ["topics"]
+
+
+def topics(
+    run_dir: str | Path,
+    output_dir: str | Path | None = None,
+    config: PipelineConfig | None = None,
+    progress: Any = None,
+    embedder: Any = None,
+) -> dict[str, Any]:
+    """Fit the topic models on the segments of a run and write the topic outputs.
+
+    Parameters
+    ----------
+    run_dir
+        Folder of a ``discourse run`` or ``discourse ingest`` (needs ``segments.parquet``;
+        ``labels.parquet`` is used when present, for the stance view and language).
+    output_dir
+        Where to write (default ``run_dir``). ``topics_manifest.json`` records inputs, config,
+        outputs and their SHA-256.
+    config
+        Pipeline configuration (the ``topics`` section and ``seed``).
+    progress
+        Optional ``progress(message)``.
+    embedder
+        Optional object with ``encode(texts)``; default the shipped MiniLM with the cache.
+
+    Returns
+    -------
+    dict
+        Summary (also in the manifest).
+    """
+    cfg = config or PipelineConfig()
+    run_dir = Path(run_dir)
+    out = Path(output_dir) if output_dir is not None else run_dir
+    seg_path = run_dir / "segments.parquet"
+    if not seg_path.is_file():
+        raise FileNotFoundError(
+            f"{seg_path} does not exist: run `discourse run` or `discourse ingest` first"
+        )
+    lab_path = run_dir / "labels.parquet"
+    segments = pd.read_parquet(seg_path)
+    labels = pd.read_parquet(lab_path) if lab_path.is_file() else None
+    t0 = time.perf_counter()
+    info = topics_stage(
+        segments,
+        labels,
+        cfg,
+        out,
+        cache_dir=cfg.cache_dir(run_dir),
+        embedder=embedder,
+        progress=progress,
+    )
+    files = info["outputs"] + model_files(out, info["models"])
+    inputs = {"segments.parquet": sha256_file(seg_path)}
+    if labels is not None:
+        inputs["labels.parquet"] = sha256_file(lab_path)
+    manifest = {
+        "discourse_version": __version__,
+        "command": "topics",
+        "input_dir": str(run_dir),
+        "output_dir": str(out),
+        "seed": cfg.seed,
+        "config": cfg.public_dict(),
+        "inputs": inputs,
+        "topics": {k: v for k, v in info.items() if k != "outputs"},
+        "seconds": round(time.perf_counter() - t0, 3),
+        "outputs": {name: sha256_file(out / name) for name in files},
+    }
+    write_json(manifest, out / "topics_manifest.json")
+    return info
