@@ -21,6 +21,7 @@ def config() -> PipelineConfig:
     cfg = PipelineConfig()
     cfg.privacy.salt = TEST_SALT
     cfg.label.labeler = "rules"  # fast; the model-based labelers have their own (slow) tests
+    cfg.topics.enabled = False  # the topic stage has its own tests (tests/topics)
     return cfg
 
 

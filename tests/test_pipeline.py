@@ -217,7 +217,9 @@ def test_failed_write_keeps_previous_outputs(
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_outputs_have_normal_file_modes(corpus: Path, tmp_path: Path, config: PipelineConfig) -> None:
+def test_outputs_have_normal_file_modes(
+    corpus: Path, tmp_path: Path, config: PipelineConfig
+) -> None:
     out = tmp_path / "out"
     _run(corpus, out, config)
     for p in out.iterdir():

@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,10 @@ def _quiet_bertopic() -> Any:
     log = logging.getLogger("BERTopic")
     log.addFilter(_below_error)
     try:
-        yield
+        with warnings.catch_warnings():
+            # UMAP: "n_jobs value 1 overridden to 1 by setting random_state" (seeded = serial)
+            warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            yield
     finally:
         log.removeFilter(_below_error)
 
@@ -335,7 +339,8 @@ class BERTopicModel(_TopicModel):
         path = Path(path)
         meta = json.loads((path / _META).read_text(encoding="utf-8"))
         self = cls(**meta["params"])
-        self.model_ = BERTopic.load(str(path / "bertopic"))
+        with _quiet_bertopic():
+            self.model_ = BERTopic.load(str(path / "bertopic"))
         self.model_.vectorizer_model = self._vectorizer()
         self.model_.vectorizer_model.fit(["placeholder"])  # fixed vocabulary: fit only validates
         self.topic_mapping_ = {int(k): v for k, v in meta["topic_mapping"].items()}
@@ -461,16 +466,20 @@ class _MatrixTopicModel(_TopicModel):
         self.probabilities_ = prob
         self.assignment_ = np.where(has_terms, "argmax", "no_terms")
         self.n_topics_ = len(set(labels.tolist()) - {-1})
+        self.topic_words_ = self._topic_words()
+        self.representatives_ = _top_by_score(labels, prob, self.n_representative)
+        return self
+
+    def _topic_words(self) -> dict[int, list[tuple[str, float]]]:
         vocab = np.empty(len(self.vocabulary), dtype=object)
         for word, col in self.vocabulary.items():
             vocab[col] = word
-        self.topic_words_ = {}
+        out: dict[int, list[tuple[str, float]]] = {}
         for t in range(self.n_topics_):
             row = self.components_[t]
             top = sorted(range(len(row)), key=lambda j: (-row[j], vocab[j]))[: self.top_n_words]
-            self.topic_words_[t] = [(str(vocab[j]), float(row[j])) for j in top if row[j] > 0]
-        self.representatives_ = _top_by_score(labels, prob, self.n_representative)
-        return self
+            out[t] = [(str(vocab[j]), float(row[j])) for j in top if row[j] > 0]
+        return out
 
     def transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """Topic of each new document (-1 when it has none of the vocabulary's words)."""
@@ -512,6 +521,7 @@ class _MatrixTopicModel(_TopicModel):
         self.components_ = tensors["components"]
         self.n_topics_ = meta["n_topics"]
         self._restore(tensors)
+        self.topic_words_ = self._topic_words()
         return self
 
     def _restore(self, tensors: dict[str, np.ndarray]) -> None:
