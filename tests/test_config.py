@@ -64,3 +64,16 @@ def test_salt_sources_and_redaction(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     first = PipelineConfig().privacy.resolve_salt()
     assert len(first) == 64 and PipelineConfig().privacy.resolve_salt() == first
     assert (tmp_path / "xdg" / "discourse" / "salt").stat().st_mode & 0o077 == 0
+
+
+def test_readme_configuration_block_is_valid_and_shows_the_defaults(tmp_path) -> None:
+    import re
+
+    from _paths import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "config.toml"
+    path.write_text(block, encoding="utf-8")
+    assert load_config(path) == PipelineConfig()

@@ -406,7 +406,7 @@ class _MatrixTopicModel(_TopicModel):
         extra_stop_words: Sequence[str] = (),
         pseudonym_prefix: str = "P-",
         seed: int = 13,
-        max_iter: int = 400,
+        max_iter: int = 1000,
     ) -> None:
         self.vocabulary = vocabulary
         self.n_topics = n_topics
@@ -548,13 +548,19 @@ class NMFTopicModel(_MatrixTopicModel):
     def _fit_weights(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.decomposition import NMF
 
+        from sklearn.exceptions import ConvergenceWarning
+
         nmf = NMF(
             n_components=self.n_topics,
             init="nndsvdar",
             random_state=self.seed,
             max_iter=self.max_iter,
         )
-        w = nmf.fit_transform(x)
+        with warnings.catch_warnings():  # recorded in converged_ (and topic_metrics.json)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            w = nmf.fit_transform(x)
+        self.n_iter_ = int(nmf.n_iter_)
+        self.converged_ = self.n_iter_ < self.max_iter
         return w, nmf.components_
 
     def _weights(self, x: Any) -> np.ndarray:

@@ -149,6 +149,7 @@ def _metrics(run: TopicRun, doc_term: Any, vocab: dict[str, int], ari: float, m:
                 "n_topics": int(f.n_topics_),
                 "outlier_rate": float((f.labels_ == -1).mean()),
                 **({"clusterer": f.clusterer_} if hasattr(f, "clusterer_") else {}),
+                **({"converged": f.converged_} if hasattr(f, "converged_") else {}),
             }
             for s, f in zip(run.seeds, run.fits)
         ],
