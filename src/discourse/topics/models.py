@@ -547,7 +547,6 @@ class NMFTopicModel(_MatrixTopicModel):
 
     def _fit_weights(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.decomposition import NMF
-
         from sklearn.exceptions import ConvergenceWarning
 
         nmf = NMF(
