@@ -22,6 +22,7 @@ def config() -> PipelineConfig:
     cfg.privacy.salt = TEST_SALT
     cfg.label.labeler = "rules"  # fast; the model-based labelers have their own (slow) tests
     cfg.topics.enabled = False  # the topic stage has its own tests (tests/topics)
+    cfg.analysis.enabled = False  # so do figures and tables (tests/analysis, tests/figures)
     return cfg
 
 
@@ -33,3 +34,20 @@ def seeds_dir() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline (default labeler, topics, figures) on the bundled corpus, once.
+
+    Slow (a few minutes: it embeds every segment); only slow tests use it.
+    """
+    from _paths import ROOT
+    from discourse.pipeline import run
+
+    out = tmp_path_factory.mktemp("bundled_run")
+    cfg = PipelineConfig()
+    cfg.privacy.salt = TEST_SALT
+    cfg.analysis.annotations = str(ROOT / "data" / "annotations")
+    run(ROOT / "data" / "raw", out, cfg)
+    return out

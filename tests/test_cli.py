@@ -16,7 +16,7 @@ runner = CliRunner()
 def _config(tmp_path: Path) -> Path:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
-        f'seed = 7\n[privacy]\nsalt = "{TEST_SALT}"\n[label]\nlabeler = "rules"\n[topics]\nenabled = false\n'
+        f'seed = 7\n[privacy]\nsalt = "{TEST_SALT}"\n[label]\nlabeler = "rules"\n[topics]\nenabled = false\n[analysis]\nenabled = false\n'
     )
     return cfg
 

@@ -113,7 +113,7 @@ def test_custom_codebook_end_to_end(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'[privacy]\nsalt = "{TEST_SALT}"\n[label]\nlabeler = "rules"\ncodebook = "custom.toml"\n'
-        "[topics]\nenabled = false\n"
+        "[topics]\nenabled = false\n[analysis]\nenabled = false\n"
     )
     result = CliRunner().invoke(
         app, ["run", "-i", str(raw), "-o", str(tmp_path / "out"), "-c", str(cfg), "-q"]

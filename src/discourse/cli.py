@@ -47,6 +47,7 @@ def _run_pipeline(
     command: str,
     label: bool = True,
     topics: bool = True,
+    figures: bool = True,
 ) -> None:
     from discourse.ingest.files import discover
     from discourse.pipeline import run
@@ -84,6 +85,7 @@ def _run_pipeline(
                 label=label,
                 on_stage=stage,
                 topics=topics,
+                figures=figures,
             )
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -134,9 +136,12 @@ def run_cli(
     topics: Annotated[
         bool, typer.Option("--topics/--no-topics", help="Fit the topic models (stage 5).")
     ] = True,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="Draw figures and tables (stage 6).")
+    ] = True,
 ) -> None:
-    """Run the pipeline on a folder of raw inputs: ingest, clean, segment, label, topics."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "run", topics=topics)
+    """Run the pipeline on raw inputs: ingest, clean, segment, label, topics, figures."""
+    _run_pipeline(input_dir, output_dir, config, quiet, "run", topics=topics, figures=figures)
 
 
 @app.command("ingest")
@@ -147,7 +152,9 @@ def ingest_cli(
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest, clean and segment only: documents.parquet, segments.parquet, manifest, quarantine."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "ingest", label=False, topics=False)
+    _run_pipeline(
+        input_dir, output_dir, config, quiet, "ingest", label=False, topics=False, figures=False
+    )
 
 
 @app.command("topics")
@@ -183,6 +190,35 @@ def topics_cli(
         f"{info['n_segments_modelled']} segments modelled, excluded: "
         f"{info['n_segments_excluded']} -> {output_dir or run_dir}"
     )
+
+
+@app.command("figures")
+def figures_cli(
+    run_dir: Annotated[
+        Path, typer.Option("--input", "-i", help="A run folder (outputs of `discourse run`).")
+    ] = Path("data/processed"),
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder (default: --input).")
+    ] = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """(Re)draw the figures and tables from a run's outputs: figures/ and tables/."""
+    from discourse.analysis.report import make_figures
+
+    try:
+        cfg = load_config(config)
+        say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
+        info = make_figures(run_dir, output_dir, cfg, progress=say)
+    except (ConfigError, ValueError, FileNotFoundError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    target = output_dir or run_dir
+    n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
+    n_tab = sum(f.endswith(".tex") for f in info["outputs"])
+    console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")
+    for name, reason in info["skipped"].items():
+        console.print(f"[yellow]skipped[/yellow] {name}: {reason}")
 
 
 @app.command("label")

@@ -21,6 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "AnalysisConfig",
     "BoilerplateConfig",
     "CleanConfig",
     "ConfigError",
@@ -285,6 +286,21 @@ class TopicConfig(_Section):
         return value
 
 
+class AnalysisConfig(_Section):
+    """Statistics, figures and tables (``figures/`` and ``tables/`` in the output folder)."""
+
+    enabled: bool = True
+    annotations: str | None = Field(
+        "data/annotations",
+        description="Hand-coded data; the run's labeler is scored on its test split for the "
+        "evaluation table and confusion matrices (skipped, with the reason, if absent).",
+    )
+    n_boot: int = Field(2000, ge=100, description="Bootstrap replicates for the 95% CIs.")
+    log_odds_alpha0: float = Field(1000.0, gt=0, description="Dirichlet prior strength.")
+    log_odds_min_count: int = Field(5, ge=1, description="Minimum corpus count of a word.")
+    top_words: int = Field(10, ge=1, description="Distinctive words shown per group.")
+
+
 class PipelineConfig(_Section):
     """The whole pipeline's configuration."""
 
@@ -297,6 +313,7 @@ class PipelineConfig(_Section):
     label: LabelConfig = Field(default_factory=LabelConfig)
     embeddings: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     topics: TopicConfig = Field(default_factory=TopicConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
 
     def cache_dir(self, output_dir: str | os.PathLike[str]) -> str:
         """The embedding cache folder for a run writing to ``output_dir``.
@@ -388,6 +405,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         ("label", "cache_dir"),
         ("label", "weights"),
         ("embeddings", "cache_dir"),
+        ("analysis", "annotations"),
     ):
         block = data.get(section)
         value = block.get(key) if isinstance(block, dict) else None

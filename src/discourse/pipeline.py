@@ -420,6 +420,7 @@ def run(
     label: bool = True,
     on_stage: Any = None,
     topics: bool = True,
+    figures: bool = True,
 ) -> RunResult:
     """Run ingest -> clean -> segment -> label and write the outputs.
 
@@ -444,6 +445,9 @@ def run(
     topics
         Run the topic-model stage when ``config.topics.enabled`` is also true. A corpus too
         small to model is not an error: the manifest says why the stage was skipped.
+    figures
+        Draw the figures and tables (``figures/``, ``tables/``) when ``config.analysis.enabled``
+        is also true.
 
     Returns
     -------
@@ -495,6 +499,16 @@ def run(
         timings["topics"] = time.perf_counter() - t4
         if on_stage and "skipped" in topic_info:
             on_stage(f"topics skipped: {topic_info['skipped']}")
+    figure_info: dict[str, Any] | None = None
+    if figures and cfg.analysis.enabled:
+        from discourse.analysis.report import make_figures
+
+        t5 = time.perf_counter()
+        if on_stage:
+            on_stage("figures and tables")
+        figure_info = make_figures(output_dir, output_dir, cfg)
+        outputs += figure_info.pop("outputs")
+        timings["figures"] = time.perf_counter() - t5
     manifest = {
         "discourse_version": __version__,
         "command": command,
@@ -511,6 +525,7 @@ def run(
         "stages": {k: round(v, 3) for k, v in timings.items()},
         "labels": label_info,
         "topics": topic_info,
+        "figures": figure_info,
         "outputs": {name: sha256_file(output_dir / name) for name in outputs},
     }
     write_json(manifest, output_dir / "manifest.json")

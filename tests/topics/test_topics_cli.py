@@ -26,7 +26,7 @@ def _config(tmp_path: Path, topics: bool = True) -> Path:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'[privacy]\nsalt = "{TEST_SALT}"\n[label]\nlabeler = "rules"\n'
-        f"[topics]\nenabled = {'true' if topics else 'false'}\n"
+        f"[topics]\nenabled = {'true' if topics else 'false'}\n[analysis]\nenabled = false\n"
     )
     return cfg
 

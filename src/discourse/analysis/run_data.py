@@ -1,0 +1,141 @@
+"""Loading a run's outputs for notebooks and scripts, and evidence examples for reading.
+
+Notebooks import these instead of holding their own loading or analysis code::
+
+    from discourse.analysis.run_data import load_run
+    run = load_run("data/processed")
+    run.content            # labelled content segments (no boilerplate, duplicates, non-English)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RunData", "evidence_examples", "load_run"]
+
+
+@dataclass
+class RunData:
+    """The outputs of one ``discourse run`` (missing optional outputs are ``None``)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    documents: pd.DataFrame
+    segments: pd.DataFrame
+    quarantine: pd.DataFrame
+    labels: pd.DataFrame | None
+    topics: pd.DataFrame | None
+    topic_info: pd.DataFrame | None
+    topic_metrics: dict[str, Any] | None
+
+    @cached_property
+    def content(self) -> pd.DataFrame:
+        """Labelled content segments (see :func:`discourse.analysis.report.content_segments`)."""
+        from discourse.analysis.report import content_segments
+
+        if self.labels is None:
+            raise ValueError(f"{self.folder} has no labels.parquet (label stage not run)")
+        return content_segments(self.segments, self.labels)[0]
+
+
+def _optional(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def load_run(folder: str | Path) -> RunData:
+    """Read a run folder written by ``discourse run``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no ``manifest.json`` and ``segments.parquet``.
+    """
+    root = Path(folder)
+    if not (root / "manifest.json").is_file() or not (root / "segments.parquet").is_file():
+        raise FileNotFoundError(f"{root} is not a run folder: run `discourse run -o {root}` first")
+    metrics_path = root / "topic_metrics.json"
+    return RunData(
+        folder=root,
+        manifest=json.loads((root / "manifest.json").read_text(encoding="utf-8")),
+        documents=pd.read_parquet(root / "documents.parquet"),
+        segments=pd.read_parquet(root / "segments.parquet"),
+        quarantine=pd.read_csv(root / "quarantine.csv"),
+        labels=_optional(root / "labels.parquet"),
+        topics=_optional(root / "topics.parquet"),
+        topic_info=_optional(root / "topic_info.csv"),
+        topic_metrics=(
+            json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else None
+        ),
+    )
+
+
+def evidence_examples(
+    content: pd.DataFrame, label: str, n: int = 3, seed: int = 13, width: int = 80
+) -> pd.DataFrame:
+    """Segments carrying a label, with each evidence span shown in its context.
+
+    Parameters
+    ----------
+    content
+        Labelled segments (``RunData.content``).
+    label
+        A stance (rows with that stance, evidence from ``stance_evidence``) or a theme (rows with
+        the theme set, evidence from ``<theme>_evidence``).
+    n
+        Number of segments, drawn at random with ``seed`` among those with evidence.
+    width
+        Characters of context either side of a span.
+
+    Returns
+    -------
+    DataFrame
+        ``segment_id, source_type, score, rule, evidence, context`` (one row per span, the span
+        in ``context`` marked with »« ).
+    """
+    if label in content.columns and f"{label}_evidence" in content.columns:
+        rows, col, score = content[content[label] == 1], f"{label}_evidence", f"{label}_score"
+    elif label in set(content["stance"]):
+        rows, col, score = content[content["stance"] == label], "stance_evidence", "stance_score"
+    else:
+        valid = sorted(set(content["stance"])) + [
+            c[: -len("_evidence")]
+            for c in content.columns
+            if c.endswith("_evidence") and c != "stance_evidence"
+        ]
+        raise ValueError(f"unknown label {label!r}; valid options: {', '.join(valid)}")
+    rows = rows[rows[col].fillna("[]").str.len() > 2]
+    if rows.empty:
+        return pd.DataFrame(columns=["segment_id", "source_type", "score", "rule", "evidence"])
+    rng = np.random.default_rng(seed)
+    picked = rows.iloc[np.sort(rng.choice(len(rows), size=min(n, len(rows)), replace=False))]
+    out = []
+    for r in picked.itertuples(index=False):
+        text = r.text
+        for span in json.loads(getattr(r, col)):
+            a, b = span["start"], span["end"]
+            out.append(
+                {
+                    "segment_id": r.segment_id,
+                    "source_type": r.source_type,
+                    "score": round(float(getattr(r, score)), 3),
+                    "rule": span.get("rule"),
+                    "evidence": text[a:b],
+                    "context": (
+                        " ".join(text[max(0, a - width) : a].split())
+                        + " »"
+                        + text[a:b]
+                        + "« "
+                        + " ".join(text[b : b + width].split())
+                    ),
+                }
+            )
+    return pd.DataFrame(out)
