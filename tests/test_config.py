@@ -76,4 +76,7 @@ def test_readme_configuration_block_is_valid_and_shows_the_defaults(tmp_path) ->
     block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
     path = tmp_path / "config.toml"
     path.write_text(block, encoding="utf-8")
-    assert load_config(path) == PipelineConfig()
+    expected = PipelineConfig()
+    # relative paths in a config file resolve against the file's folder
+    expected.analysis.annotations = str((tmp_path / "data" / "annotations").resolve())
+    assert load_config(path) == expected

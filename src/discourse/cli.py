@@ -221,6 +221,27 @@ def figures_cli(
         console.print(f"[yellow]skipped[/yellow] {name}: {reason}")
 
 
+@app.command("report")
+def report_cli(
+    run_dir: Annotated[
+        Path, typer.Option("--input", "-i", help="A run folder with figures/ and tables/.")
+    ] = Path("data/processed"),
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file (default: <input>/report.html)."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page with the run's figures and tables."""
+    from discourse.analysis.html_report import write_report
+
+    try:
+        path = write_report(run_dir, output)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"report -> {path}")
+
+
 @app.command("label")
 def label_cli(
     input_file: Annotated[

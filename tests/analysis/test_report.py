@@ -47,6 +47,17 @@ def test_figures_and_tables_from_a_labelled_run(seeds_run: Path, tmp_path: Path)
             assert name in info["skipped"]
             continue
         assert {f"tables/{name}.csv", f"tables/{name}.tex"} <= files, name
+    for name in (
+        "stance_prevalence_by_source_type.csv",
+        "theme_prevalence_by_stance.csv",
+        "theme_prevalence_by_source_type.csv",
+        "prevalence_by_document.csv",
+        "theme_cooccurrence.csv",
+        "distinctive_words_by_stance.csv",
+    ):
+        assert f"tables/{name}" in files, name
+    by_doc = pd.read_csv(tmp_path / "tables" / "prevalence_by_document.csv")
+    assert by_doc.group.nunique() == info["content_documents"]
     manifest = json.loads((tmp_path / "figures_manifest.json").read_text())
     assert set(manifest["outputs"]) == files and manifest["skipped"] == info["skipped"]
     assert manifest["labeler_evaluated"].startswith("rules v")
@@ -116,3 +127,16 @@ def test_bundled_run_ends_with_every_figure_and_table(bundled_run: Path) -> None
     for name in TABLES:
         for ext in ("csv", "tex"):
             assert f"tables/{name}.{ext}" in manifest["outputs"], name
+
+
+def test_html_report(seeds_run: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "-i", str(tmp_path)])
+    assert result.exit_code == 1 and "discourse figures" in " ".join(result.output.split())
+    make_figures(seeds_run, tmp_path, _config())
+    result = runner.invoke(app, ["report", "-i", str(tmp_path), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("data:image/png;base64,") == 6  # two topic figures skipped: no topics
+    assert "Not available: no topics_by_stance.csv" in page
+    assert "<table" in page and "Chi-square" not in page.split("<h2>")[0]

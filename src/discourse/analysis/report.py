@@ -219,6 +219,7 @@ def make_figures(
         content, excluded = content_segments(segments, labels)
         info["excluded"] = excluded
         info["content_segments"] = len(content)
+        info["content_documents"] = int(content["doc_id"].nunique())
         say("stance and theme prevalence (cluster bootstrap)")
         stance_ind = stats.one_hot(content["stance"].astype(str), stances)
         stance_prev = stats.prevalence(
@@ -233,6 +234,16 @@ def make_figures(
             theme_ind, content["stance"].astype(str), content["doc_id"], an.n_boot, cfg.seed
         )
         out.data(theme_prev, "theme_prevalence_by_stance.csv")
+        theme_by_source = stats.prevalence(
+            theme_ind, content["source_type"], content["doc_id"], an.n_boot, cfg.seed
+        )
+        out.data(theme_by_source, "theme_prevalence_by_source_type.csv")
+        # per document: segments are the resampling unit within a document
+        both = pd.concat([stance_ind, theme_ind], axis=1)
+        by_doc = stats.prevalence(
+            both, content["doc_id"], content["segment_id"], an.n_boot, cfg.seed
+        )
+        out.data(by_doc, "prevalence_by_document.csv")
         out.figure("fig03_themes_by_stance", plots.theme_by_stance(theme_prev, themes, stances))
         co = stats.cooccurrence(theme_ind)
         out.data(co, "theme_cooccurrence.csv")
