@@ -1,7 +1,8 @@
 """Command-line interface: a thin layer over :mod:`discourse.pipeline`.
 
 Exit codes: 0 success; 1 a usage or configuration error (the message says what to fix);
-3 the run completed but some inputs were quarantined (see ``quarantine.csv``).
+3 the run completed but some inputs were quarantined (see ``quarantine.csv``); 4
+``privacy-check`` found personal data in the outputs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 EXIT_QUARANTINED = 3
+EXIT_PRIVACY = 4
 
 InputOpt = Annotated[Path, typer.Option("--input", "-i", help="Folder of raw inputs.")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder for the outputs.")]
@@ -240,6 +242,40 @@ def report_cli(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"report -> {path}")
+
+
+@app.command("privacy-check")
+def privacy_check_cli(
+    output_dir: Annotated[Path, typer.Argument(help="Folder of outputs to scan.")],
+    input_dir: Annotated[
+        Path, typer.Option("--input", "-i", help="The raw inputs the names come from.")
+    ] = Path("data/raw"),
+    config: ConfigOpt = None,
+    allow: Annotated[
+        list[str] | None, typer.Option("--allow", help="A name not to report (repeatable).")
+    ] = None,
+) -> None:
+    """Scan every output for input author names/usernames, e-mails and phone numbers.
+
+    Exit code 0 when nothing is found, 4 with the list of locations otherwise.
+    """
+    from discourse.privacy_check import identifiers_from_inputs, privacy_check
+
+    try:
+        cfg = load_config(config)
+        names = identifiers_from_inputs(input_dir, cfg)
+        findings, scanned = privacy_check(output_dir, names, allow or ())
+    except (ConfigError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    for finding in findings:
+        console.print(str(finding), markup=False, highlight=False)
+    console.print(
+        f"privacy-check: {len(scanned)} files scanned for {len(names)} names, e-mail addresses "
+        f"and phone numbers: {len(findings)} finding(s)"
+    )
+    if findings:
+        raise typer.Exit(EXIT_PRIVACY)
 
 
 @app.command("label")
