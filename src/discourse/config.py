@@ -154,6 +154,12 @@ class PrivacyConfig(_Section):
     mask_phones: bool = True
     mask_profile_urls: bool = True
     pseudonymise_document_authors: bool = True
+    max_quote_chars: int = Field(
+        200,
+        ge=0,
+        description="Longest verbatim excerpt of a segment in derived outputs (representative "
+        "segments in topic_info.csv and the report); 0 leaves the texts out.",
+    )
 
     def resolve_salt(self) -> str:
         """Return the salt: config value, then ``salt_file``, then ``$DISCOURSE_SALT``, then a

@@ -127,7 +127,10 @@ def test_lda_baseline_and_fixed_baseline_size(data, tmp_path: Path) -> None:
     cfg.topics.baseline_n_topics = 4
     cfg.topics.stability_seeds = 2
     cfg.topics.save_models = False
+    cfg.privacy.max_quote_chars = 20
     info = topics_stage(segments, labels, cfg, tmp_path, embedder=embedder)
+    quotes = pd.read_csv(tmp_path / "topic_info.csv").representative_texts.dropna()
+    assert all(len(q) <= 20 for text in quotes for q in text.split(" | "))
     assert set(info["summary"]) == {"bertopic", "lda"}
     metrics = json.loads((tmp_path / "topic_metrics.json").read_text())
     assert metrics["models"]["lda"]["n_topics"] <= 4

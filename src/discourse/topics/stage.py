@@ -275,7 +275,9 @@ def _assignment_table(frame: pd.DataFrame, run: TopicRun, labels: dict[int, str]
     )
 
 
-def _topic_info(run: TopicRun, texts: list[str], ids: list[str], labels: dict[int, str]) -> list:
+def _topic_info(
+    run: TopicRun, texts: list[str], ids: list[str], labels: dict[int, str], max_chars: int
+) -> list:
     model = run.model
     counts = pd.Series(model.labels_).value_counts()
     npmi = run.metrics["npmi_per_topic"]
@@ -293,7 +295,9 @@ def _topic_info(run: TopicRun, texts: list[str], ids: list[str], labels: dict[in
                 "top_words": "; ".join(words[:10]),
                 "npmi": npmi.get(str(t)),
                 "representative_segment_ids": " | ".join(ids[i] for i in reps),
-                "representative_texts": " | ".join(_clip(texts[i]) for i in reps),
+                "representative_texts": (
+                    " | ".join(_clip(texts[i], max_chars) for i in reps) if max_chars else None
+                ),
             }
         )
     return rows
@@ -310,9 +314,13 @@ def model_files(output_dir: str | Path, names: list[str]) -> list[str]:
     )
 
 
-def _clip(text: str, n: int = 300) -> str:
+def _clip(text: str, n: int) -> str:
+    """At most ``n`` characters of ``text`` (whitespace folded), cut at a word, "…" appended."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+    if len(text) <= n:
+        return text
+    head = text[: n - 1]
+    return (head.rsplit(" ", 1)[0] if " " in head else head) + "…"
 
 
 def topics_stage(
@@ -382,7 +390,7 @@ def topics_stage(
         fname = "topics.parquet" if name == "bertopic" else "baseline_topics.parquet"
         write_parquet(table, out / fname)
         outputs[fname] = name
-        info_rows.extend(_topic_info(run, texts, ids, labels_map))
+        info_rows.extend(_topic_info(run, texts, ids, labels_map, config.privacy.max_quote_chars))
         assigned = frame.loc[frame["excluded_reason"].isna()].copy()
         assigned["topic"] = model.labels_
         for by in views:
