@@ -207,15 +207,21 @@ def figures_cli(
 ) -> None:
     """(Re)draw the figures and tables from a run's outputs: figures/ and tables/."""
     from discourse.analysis.report import make_figures
+    from discourse.io_utils import staged_outputs
 
     try:
         cfg = load_config(config)
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
-        info = make_figures(run_dir, output_dir, cfg, progress=say)
+        target = output_dir or run_dir
+        if not (run_dir / "segments.parquet").is_file():
+            raise FileNotFoundError(
+                f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
+            )
+        with staged_outputs(target, last="figures_manifest.json") as stage:
+            info = make_figures(run_dir, stage, cfg, progress=say, cache_dir=cfg.cache_dir(run_dir))
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    target = output_dir or run_dir
     n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
     n_tab = sum(f.endswith(".tex") for f in info["outputs"])
     console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")

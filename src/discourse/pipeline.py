@@ -32,7 +32,13 @@ from discourse.ingest.files import (
     RejectedInput,
     discover,
 )
-from discourse.io_utils import sha256_file, write_json, write_parquet, write_text
+from discourse.io_utils import (
+    sha256_file,
+    staged_outputs,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from discourse.privacy import Pseudonymiser
 from discourse.segment.segmenter import segment_document
 
@@ -353,13 +359,14 @@ def _summary(files: list[FileRecord], segments: pa.Table, totals: dict[str, int]
     }
 
 
-def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> dict[str, Any]:
+def _label_stage(
+    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, cache: str
+) -> dict[str, Any]:
     """Label every segment; write ``labels.parquet`` and the stance profiles."""
     from discourse.codebook import load_codebook
     from discourse.labels.stage import build_labeler, stance_profiles
 
     codebook = load_codebook(cfg.label.codebook)
-    cache = cfg.cache_dir(output_dir)
     labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache, weights=cfg.label.weights)
     seg = segments.select(
         ["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of", "text"]
@@ -393,7 +400,7 @@ def _label_stage(segments: pa.Table, cfg: PipelineConfig, output_dir: Path) -> d
 
 
 def _topic_stage(
-    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labelled: bool
+    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labelled: bool, cache: str
 ) -> dict[str, Any]:
     """Fit the topic models; a corpus too small to model is recorded, not raised."""
     import pyarrow.parquet as pq
@@ -402,9 +409,7 @@ def _topic_stage(
 
     labels = pq.read_table(output_dir / "labels.parquet").to_pandas() if labelled else None
     try:
-        info = topics_stage(
-            segments.to_pandas(), labels, cfg, output_dir, cache_dir=cfg.cache_dir(output_dir)
-        )
+        info = topics_stage(segments.to_pandas(), labels, cfg, output_dir, cache_dir=cache)
     except ValueError as exc:
         return {"skipped": str(exc)}
     info["outputs"] = info["outputs"] + model_files(output_dir, info["models"])
@@ -472,61 +477,66 @@ def run(
     pseudonymiser = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy)
     documents, segments, totals = build_tables(ingested, cfg, pseudonymiser)
     timings["clean_segment_privacy"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(documents, output_dir / "documents.parquet")
-    write_parquet(segments, output_dir / "segments.parquet")
-    write_text(_quarantine_csv(ingested.quarantine), output_dir / "quarantine.csv")
-    timings["write"] = time.perf_counter() - t2
-    outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
-    label_info: dict[str, Any] | None = None
-    if label and cfg.label.enabled:
-        t3 = time.perf_counter()
-        if on_stage:
-            on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
-        label_info = _label_stage(segments, cfg, output_dir)
-        outputs += label_info.pop("outputs")
-        timings["label"] = time.perf_counter() - t3
-    topic_info: dict[str, Any] | None = None
-    if topics and cfg.topics.enabled:
-        t4 = time.perf_counter()
-        if on_stage:
-            on_stage(
-                f"topics: BERTopic and {cfg.topics.baseline}, {cfg.topics.stability_seeds} seeds"
+    cache = cfg.cache_dir(output_dir)
+    with staged_outputs(output_dir) as stage:
+        t2 = time.perf_counter()
+        write_parquet(documents, stage / "documents.parquet")
+        write_parquet(segments, stage / "segments.parquet")
+        write_text(_quarantine_csv(ingested.quarantine), stage / "quarantine.csv")
+        timings["write"] = time.perf_counter() - t2
+        outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
+        label_info: dict[str, Any] | None = None
+        if label and cfg.label.enabled:
+            t3 = time.perf_counter()
+            if on_stage:
+                on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
+            label_info = _label_stage(segments, cfg, stage, cache)
+            outputs += label_info.pop("outputs")
+            timings["label"] = time.perf_counter() - t3
+        topic_info: dict[str, Any] | None = None
+        if topics and cfg.topics.enabled:
+            t4 = time.perf_counter()
+            if on_stage:
+                on_stage(
+                    f"topics: BERTopic and {cfg.topics.baseline}, "
+                    f"{cfg.topics.stability_seeds} seeds"
+                )
+            topic_info = _topic_stage(
+                segments, cfg, stage, labelled=label_info is not None, cache=cache
             )
-        topic_info = _topic_stage(segments, cfg, output_dir, labelled=label_info is not None)
-        outputs += topic_info.pop("outputs", [])
-        timings["topics"] = time.perf_counter() - t4
-        if on_stage and "skipped" in topic_info:
-            on_stage(f"topics skipped: {topic_info['skipped']}")
-    figure_info: dict[str, Any] | None = None
-    if figures and cfg.analysis.enabled:
-        from discourse.analysis.report import make_figures
+            outputs += topic_info.pop("outputs", [])
+            timings["topics"] = time.perf_counter() - t4
+            if on_stage and "skipped" in topic_info:
+                on_stage(f"topics skipped: {topic_info['skipped']}")
+        figure_info: dict[str, Any] | None = None
+        if figures and cfg.analysis.enabled:
+            from discourse.analysis.report import make_figures
 
-        t5 = time.perf_counter()
-        if on_stage:
-            on_stage("figures and tables")
-        figure_info = make_figures(output_dir, output_dir, cfg)
-        outputs += figure_info.pop("outputs")
-        timings["figures"] = time.perf_counter() - t5
-    manifest = {
-        "discourse_version": __version__,
-        "command": command,
-        "input_dir": str(input_dir),
-        "output_dir": str(output_dir),
-        "seed": cfg.seed,
-        "config": cfg.public_dict(),
-        "salt_fingerprint": cfg.salt_fingerprint(),
-        "packages": _versions(),
-        "readers": readers.versions(),
-        "inputs": [f.as_dict() for f in ingested.files],
-        "summary": _summary(ingested.files, segments, totals),
-        "quarantined": len(ingested.quarantine),
-        "stages": {k: round(v, 3) for k, v in timings.items()},
-        "labels": label_info,
-        "topics": topic_info,
-        "figures": figure_info,
-        "outputs": {name: sha256_file(output_dir / name) for name in outputs},
-    }
-    write_json(manifest, output_dir / "manifest.json")
+            t5 = time.perf_counter()
+            if on_stage:
+                on_stage("figures and tables")
+            figure_info = make_figures(stage, stage, cfg, cache_dir=cache)
+            outputs += figure_info.pop("outputs")
+            outputs.append("figures_manifest.json")
+            timings["figures"] = time.perf_counter() - t5
+        manifest = {
+            "discourse_version": __version__,
+            "command": command,
+            "input_dir": str(input_dir),
+            "output_dir": str(output_dir),
+            "seed": cfg.seed,
+            "config": cfg.public_dict(),
+            "salt_fingerprint": cfg.salt_fingerprint(),
+            "packages": _versions(),
+            "readers": readers.versions(),
+            "inputs": [f.as_dict() for f in ingested.files],
+            "summary": _summary(ingested.files, segments, totals),
+            "quarantined": len(ingested.quarantine),
+            "stages": {k: round(v, 3) for k, v in timings.items()},
+            "labels": label_info,
+            "topics": topic_info,
+            "figures": figure_info,
+            "outputs": {name: sha256_file(stage / name) for name in outputs},
+        }
+        write_json(manifest, stage / "manifest.json")
     return RunResult(output_dir=output_dir, manifest=manifest, quarantine=ingested.quarantine)

@@ -125,7 +125,7 @@ def corpus_summary(segments: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
     return out
 
 
-def _evaluation(config: PipelineConfig, codebook: Any, run_dir: Path) -> Any:
+def _evaluation(config: PipelineConfig, codebook: Any, cache_dir: str | Path) -> Any:
     """Score the run's labeler on the hand-coded test split (``None`` with a reason if not)."""
     from discourse.annotations import load_annotations
     from discourse.labels.evaluate import evaluate
@@ -144,7 +144,7 @@ def _evaluation(config: PipelineConfig, codebook: Any, run_dir: Path) -> Any:
     labeler = build_labeler(
         config.label.labeler,
         codebook,
-        cache_dir=config.cache_dir(run_dir),
+        cache_dir=cache_dir,
         weights=config.label.weights,
     )
     pred = labeler.predict(test["text"].tolist())
@@ -156,6 +156,7 @@ def make_figures(
     output_dir: str | Path | None = None,
     config: PipelineConfig | None = None,
     progress: Any = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Compute the statistics and draw every figure and table of a run.
 
@@ -169,6 +170,8 @@ def make_figures(
         Pipeline configuration (``analysis``, ``label`` and ``seed`` are used).
     progress
         Optional ``progress(message)``.
+    cache_dir
+        Embedding cache for scoring the hand-coded units (default: the run's cache).
 
     Returns
     -------
@@ -314,7 +317,7 @@ def make_figures(
         out.skipped["tab04_topic_summary"] = "no topic_info.csv (topic stage not run)"
 
     say("labeler evaluation on the hand-coded test split")
-    result, reason = _evaluation(cfg, codebook, run_dir)
+    result, reason = _evaluation(cfg, codebook, cache_dir or cfg.cache_dir(run_dir))
     if result is None:
         out.skipped["fig08_labeler_confusion"] = reason
         out.skipped["tab03_labeler_evaluation"] = reason

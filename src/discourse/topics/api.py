@@ -10,7 +10,7 @@ import pandas as pd
 
 from discourse import __version__
 from discourse.config import PipelineConfig
-from discourse.io_utils import sha256_file, write_json
+from discourse.io_utils import sha256_file, staged_outputs, write_json
 from discourse.topics.stage import model_files, topics_stage
 
 __all__ = ["topics"]
@@ -32,7 +32,8 @@ def topics(
         ``labels.parquet`` is used when present, for the stance view and language).
     output_dir
         Where to write (default ``run_dir``). ``topics_manifest.json`` records inputs, config,
-        outputs and their SHA-256.
+        outputs and their SHA-256. The outputs are staged and published together (a killed
+        run leaves the previous ones intact).
     config
         Pipeline configuration (the ``topics`` section and ``seed``).
     progress
@@ -57,30 +58,31 @@ def topics(
     segments = pd.read_parquet(seg_path)
     labels = pd.read_parquet(lab_path) if lab_path.is_file() else None
     t0 = time.perf_counter()
-    info = topics_stage(
-        segments,
-        labels,
-        cfg,
-        out,
-        cache_dir=cfg.cache_dir(run_dir),
-        embedder=embedder,
-        progress=progress,
-    )
-    files = info["outputs"] + model_files(out, info["models"])
-    inputs = {"segments.parquet": sha256_file(seg_path)}
-    if labels is not None:
-        inputs["labels.parquet"] = sha256_file(lab_path)
-    manifest = {
-        "discourse_version": __version__,
-        "command": "topics",
-        "input_dir": str(run_dir),
-        "output_dir": str(out),
-        "seed": cfg.seed,
-        "config": cfg.public_dict(),
-        "inputs": inputs,
-        "topics": {k: v for k, v in info.items() if k != "outputs"},
-        "seconds": round(time.perf_counter() - t0, 3),
-        "outputs": {name: sha256_file(out / name) for name in files},
-    }
-    write_json(manifest, out / "topics_manifest.json")
+    with staged_outputs(out, last="topics_manifest.json") as stage:
+        info = topics_stage(
+            segments,
+            labels,
+            cfg,
+            stage,
+            cache_dir=cfg.cache_dir(run_dir),
+            embedder=embedder,
+            progress=progress,
+        )
+        files = info["outputs"] + model_files(stage, info["models"])
+        inputs = {"segments.parquet": sha256_file(seg_path)}
+        if labels is not None:
+            inputs["labels.parquet"] = sha256_file(lab_path)
+        manifest = {
+            "discourse_version": __version__,
+            "command": "topics",
+            "input_dir": str(run_dir),
+            "output_dir": str(out),
+            "seed": cfg.seed,
+            "config": cfg.public_dict(),
+            "inputs": inputs,
+            "topics": {k: v for k, v in info.items() if k != "outputs"},
+            "seconds": round(time.perf_counter() - t0, 3),
+            "outputs": {name: sha256_file(stage / name) for name in files},
+        }
+        write_json(manifest, stage / "topics_manifest.json")
     return info

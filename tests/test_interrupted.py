@@ -1,0 +1,77 @@
+"""A run killed with SIGKILL leaves the previous outputs intact; the next run completes and
+gives the same result as an uninterrupted one."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from _paths import ROOT, SEEDS
+
+VOLATILE = {"manifest.json", "figures_manifest.json"}  # hold timings and paths
+
+
+def _config(tmp_path: Path, salt: str) -> Path:
+    cfg = tmp_path / f"{salt}.toml"
+    cfg.write_text(
+        f'[privacy]\nsalt = "{salt}"\n[label]\nlabeler = "rules"\n[topics]\nenabled = false\n'
+        f'[analysis]\nn_boot = 200\nannotations = "{ROOT / "data" / "annotations"}"\n'
+    )
+    return cfg
+
+
+def _cmd(out: Path, cfg: Path) -> list[str]:
+    return [sys.executable, "-m", "discourse.cli", "run", "-i", str(SEEDS), "-o", str(out),
+            "-c", str(cfg), "-q"]  # fmt: skip
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "cache" not in p.relative_to(folder).parts
+    }
+
+
+@pytest.mark.slow
+def test_sigkill_keeps_previous_outputs_and_rerun_matches(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first, second = _config(tmp_path, "salt-one"), _config(tmp_path, "salt-two")
+    subprocess.run(_cmd(out, first), check=True, capture_output=True)
+    before = _snapshot(out)
+    assert "segments.parquet" in before and "figures/fig02_stance_by_source_type.pdf" in before
+
+    killed = 0
+    for delay in (1.0, 3.0, 5.0, 7.0):
+        proc = subprocess.Popen(
+            _cmd(out, second), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            killed += 1
+            after = _snapshot(out)
+            published = {k: v for k, v in after.items() if not k.startswith(".staging-")}
+            assert published == before, f"outputs changed by a run killed after {delay}s"
+        else:
+            proc.wait()
+            break
+    assert killed >= 2, "the run finished before it could be killed: make it longer"
+
+    # the next run cleans up the abandoned staging folders and completes
+    subprocess.run(_cmd(out, second), check=True, capture_output=True)
+    assert not list(out.glob(".staging-*"))
+    reference = tmp_path / "reference"
+    subprocess.run(_cmd(reference, second), check=True, capture_output=True)
+    got, want = _snapshot(out), _snapshot(reference)
+    assert set(got) == set(want)
+    for name in want:
+        if name not in VOLATILE:
+            assert got[name] == want[name], name
