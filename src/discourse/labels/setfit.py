@@ -180,6 +180,16 @@ class SetFitLabeler(EmbeddingLogReg):
         folder = Path(path)
         if not (folder / "heads.json").is_file() or not (folder / "encoder").is_dir():
             raise ValueError(f"{folder} is not a setfit model folder (heads.json + encoder/)")
+        unsafe = sorted(
+            p.name
+            for p in (folder / "encoder").rglob("*")
+            if p.suffix in {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}
+        )
+        if unsafe:
+            raise ValueError(
+                f"{folder / 'encoder'} holds pickle-based weights ({', '.join(unsafe)}); only "
+                "safetensors weights are loaded (save with `discourse train --setfit-dir`)"
+            )
         heads = folder / "heads.json"
         data = json.loads(heads.read_text(encoding="utf-8"))
         self.encoder_ = SentenceTransformer(

@@ -338,6 +338,9 @@ class BERTopicModel(_TopicModel):
 
         path = Path(path)
         meta = json.loads((path / _META).read_text(encoding="utf-8"))
+        if not (path / "bertopic" / "topics.json").is_file():
+            # BERTopic.load unpickles a file; only the safetensors folder form is accepted
+            raise ValueError(f"{path / 'bertopic'} is not a safetensors BERTopic folder")
         self = cls(**meta["params"])
         with _quiet_bertopic():
             self.model_ = BERTopic.load(str(path / "bertopic"))
