@@ -17,6 +17,7 @@ so two fits that find the same partition number it the same way.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import math
@@ -121,6 +122,11 @@ def _quiet_bertopic() -> Any:
 class _TopicModel:
     name = "base"
     n_topics_: int
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (read from the signature, as scikit-learn does)."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {k: getattr(self, k) for k in names if k != "self"}
 
     def _vectorizer_kwargs(self) -> dict[str, Any]:
         return {
@@ -360,29 +366,6 @@ class BERTopicModel(_TopicModel):
         topics, _ = self.model_.transform(list(texts), np.asarray(embeddings, dtype=np.float32))
         return np.array([self.topic_mapping_.get(int(t), -1) for t in topics], dtype=np.int64)
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments."""
-        return {
-            k: getattr(self, k)
-            for k in (
-                "vocabulary",
-                "umap",
-                "hdbscan",
-                "nr_topics",
-                "reduce_outliers",
-                "outlier_threshold",
-                "fallback_min_topics",
-                "top_n_words",
-                "n_representative",
-                "n_gram_range",
-                "extra_stop_words",
-                "pseudonym_prefix",
-                "seed",
-                "bm25_weighting",
-                "reduce_frequent_words",
-            )
-        }
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
@@ -421,25 +404,18 @@ class _MatrixTopicModel(_TopicModel):
         self.seed = seed
         self.max_iter = max_iter
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments."""
-        return {
-            k: getattr(self, k)
-            for k in (
-                "vocabulary",
-                "n_topics",
-                "top_n_words",
-                "n_representative",
-                "n_gram_range",
-                "extra_stop_words",
-                "pseudonym_prefix",
-                "seed",
-                "max_iter",
-            )
-        }
+    _vectorizer_factory = staticmethod(make_count_vectorizer)
 
-    def _matrix(self, texts: Sequence[str], fit: bool) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _new_vectorizer(self) -> Any:
+        return self._vectorizer_factory(
+            vocabulary=dict(self.vocabulary), **self._vectorizer_kwargs()
+        )
+
+    def _matrix(self, texts: Sequence[str], fit: bool) -> Any:
+        if fit:
+            self.vectorizer_ = self._new_vectorizer()
+            return self.vectorizer_.fit_transform(texts)
+        return self.vectorizer_.transform(texts)
 
     def _fit_weights(self, x: Any) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
@@ -539,14 +515,7 @@ class NMFTopicModel(_MatrixTopicModel):
     """
 
     name = "nmf"
-
-    def _matrix(self, texts: Sequence[str], fit: bool) -> Any:
-        if fit:
-            self.vectorizer_ = make_tfidf_vectorizer(
-                vocabulary=dict(self.vocabulary), **self._vectorizer_kwargs()
-            )
-            return self.vectorizer_.fit_transform(texts)
-        return self.vectorizer_.transform(texts)
+    _vectorizer_factory = staticmethod(make_tfidf_vectorizer)
 
     def _fit_weights(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.decomposition import NMF
@@ -583,10 +552,8 @@ class NMFTopicModel(_MatrixTopicModel):
         return {"idf": np.ascontiguousarray(self.vectorizer_.idf_, dtype=np.float64)}
 
     def _restore(self, tensors: dict[str, np.ndarray]) -> None:
-        self.vectorizer_ = make_tfidf_vectorizer(
-            vocabulary=dict(self.vocabulary), **self._vectorizer_kwargs()
-        )
-        self.vectorizer_.fit(["placeholder"])
+        self.vectorizer_ = self._new_vectorizer()
+        self.vectorizer_.fit(["placeholder"])  # fixed vocabulary: fit only validates
         self.vectorizer_.idf_ = tensors["idf"]
 
 
@@ -604,14 +571,6 @@ class LDATopicModel(_MatrixTopicModel):
         super().fit(texts, embeddings)
         self._restore({})
         return self
-
-    def _matrix(self, texts: Sequence[str], fit: bool) -> Any:
-        if fit:
-            self.vectorizer_ = make_count_vectorizer(
-                vocabulary=dict(self.vocabulary), **self._vectorizer_kwargs()
-            )
-            return self.vectorizer_.fit_transform(texts)
-        return self.vectorizer_.transform(texts)
 
     def _fit_weights(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.decomposition import LatentDirichletAllocation
@@ -632,10 +591,8 @@ class LDATopicModel(_MatrixTopicModel):
         from scipy.special import digamma
         from sklearn.decomposition import LatentDirichletAllocation
 
-        self.vectorizer_ = make_count_vectorizer(
-            vocabulary=dict(self.vocabulary), **self._vectorizer_kwargs()
-        )
-        self.vectorizer_.fit(["placeholder"])
+        self.vectorizer_ = self._new_vectorizer()
+        self.vectorizer_.fit(["placeholder"])  # fixed vocabulary: fit only validates
         lda = LatentDirichletAllocation(n_components=self.components_.shape[0])
         comp = self.components_
         lda.components_ = comp

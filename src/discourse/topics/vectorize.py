@@ -125,6 +125,23 @@ def _stop_words(extra: Iterable[str]) -> list[str]:
     return sorted(STOP_WORDS | {w.lower() for w in extra})
 
 
+def _common(
+    n_gram_range: tuple[int, int],
+    min_df: int,
+    extra_stop_words: Iterable[str],
+    pseudonym_prefix: str,
+    vocabulary: dict[str, int] | None,
+) -> dict:
+    return {
+        "vocabulary": vocabulary,
+        "preprocessor": preprocessor(pseudonym_prefix),
+        "token_pattern": TOKEN_PATTERN,
+        "stop_words": _stop_words(extra_stop_words),
+        "ngram_range": tuple(n_gram_range),
+        "min_df": min_df,
+    }
+
+
 def make_count_vectorizer(
     n_gram_range: tuple[int, int] = (1, 2),
     min_df: int = 2,
@@ -135,13 +152,8 @@ def make_count_vectorizer(
 ) -> CountVectorizer:
     """The CountVectorizer used for c-TF-IDF, LDA and coherence (fixed ``vocabulary`` optional)."""
     return CountVectorizer(
-        vocabulary=vocabulary,
-        preprocessor=preprocessor(pseudonym_prefix),
-        token_pattern=TOKEN_PATTERN,
-        stop_words=_stop_words(extra_stop_words),
-        ngram_range=tuple(n_gram_range),
-        min_df=min_df,
         binary=binary,
+        **_common(n_gram_range, min_df, extra_stop_words, pseudonym_prefix, vocabulary),
     )
 
 
@@ -154,11 +166,6 @@ def make_tfidf_vectorizer(
 ) -> TfidfVectorizer:
     """The TF-IDF vectorizer used by the NMF baseline (same tokens as the count vectorizer)."""
     return TfidfVectorizer(
-        vocabulary=vocabulary,
-        preprocessor=preprocessor(pseudonym_prefix),
-        token_pattern=TOKEN_PATTERN,
-        stop_words=_stop_words(extra_stop_words),
-        ngram_range=tuple(n_gram_range),
-        min_df=min_df,
         sublinear_tf=True,
+        **_common(n_gram_range, min_df, extra_stop_words, pseudonym_prefix, vocabulary),
     )
