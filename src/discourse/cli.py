@@ -39,6 +39,12 @@ ConfigOpt = Annotated[
     typer.Option("--config", "-c", help="TOML config file (defaults apply without one)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+RunDirOpt = Annotated[
+    Path, typer.Option("--input", "-i", help="A run folder (outputs of `discourse run`).")
+]
+RunOutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output folder (default: --input).")
+]
 
 
 def _run_pipeline(
@@ -161,12 +167,8 @@ def ingest_cli(
 
 @app.command("topics")
 def topics_cli(
-    run_dir: Annotated[
-        Path, typer.Option("--input", "-i", help="A run folder (with segments.parquet).")
-    ] = Path("data/processed"),
-    output_dir: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output folder (default: --input).")
-    ] = None,
+    run_dir: RunDirOpt = Path("data/processed"),
+    output_dir: RunOutputOpt = None,
     config: ConfigOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Overrides the config seed.")] = None,
     quiet: QuietOpt = False,
@@ -196,27 +198,20 @@ def topics_cli(
 
 @app.command("figures")
 def figures_cli(
-    run_dir: Annotated[
-        Path, typer.Option("--input", "-i", help="A run folder (outputs of `discourse run`).")
-    ] = Path("data/processed"),
-    output_dir: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output folder (default: --input).")
-    ] = None,
+    run_dir: RunDirOpt = Path("data/processed"),
+    output_dir: RunOutputOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """(Re)draw the figures and tables from a run's outputs: figures/ and tables/."""
-    from discourse.analysis.report import make_figures
+    from discourse.analysis.report import make_figures, require_run
     from discourse.io_utils import staged_outputs
 
     try:
         cfg = load_config(config)
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
         target = output_dir or run_dir
-        if not (run_dir / "segments.parquet").is_file():
-            raise FileNotFoundError(
-                f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
-            )
+        require_run(run_dir)  # before staging creates the output folder
         with staged_outputs(target, last="figures_manifest.json") as stage:
             info = make_figures(run_dir, stage, cfg, progress=say, cache_dir=cfg.cache_dir(run_dir))
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as exc:

@@ -361,8 +361,11 @@ def _summary(files: list[FileRecord], segments: pa.Table, totals: dict[str, int]
 
 def _label_stage(
     segments: pa.Table, cfg: PipelineConfig, output_dir: Path, cache: str
-) -> dict[str, Any]:
-    """Label every segment; write ``labels.parquet`` and the stance profiles."""
+) -> tuple[dict[str, Any], Any]:
+    """Label every segment; write ``labels.parquet`` and the stance profiles.
+
+    Returns the manifest entry and the labels (for the topic stage, which need not re-read them).
+    """
     from discourse.codebook import load_codebook
     from discourse.labels.stage import build_labeler, stance_profiles
 
@@ -382,7 +385,7 @@ def _label_stage(
         by_source.to_csv(index=False, float_format="%.6f"),
         output_dir / "stance_profile_source_types.csv",
     )
-    return {
+    info = {
         "labeler": labeler.name,
         "labeler_version": labeler.version,
         "codebook": {"name": codebook.meta.name, "version": codebook.meta.version},
@@ -397,17 +400,15 @@ def _label_stage(
             "stance_profile_source_types.csv",
         ],
     }
+    return info, labels
 
 
 def _topic_stage(
-    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labelled: bool, cache: str
+    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labels: Any, cache: str
 ) -> dict[str, Any]:
     """Fit the topic models; a corpus too small to model is recorded, not raised."""
-    import pyarrow.parquet as pq
-
     from discourse.topics.stage import model_files, topics_stage
 
-    labels = pq.read_table(output_dir / "labels.parquet").to_pandas() if labelled else None
     try:
         info = topics_stage(segments.to_pandas(), labels, cfg, output_dir, cache_dir=cache)
     except ValueError as exc:
@@ -486,11 +487,12 @@ def run(
         timings["write"] = time.perf_counter() - t2
         outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
         label_info: dict[str, Any] | None = None
+        labels = None
         if label and cfg.label.enabled:
             t3 = time.perf_counter()
             if on_stage:
                 on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
-            label_info = _label_stage(segments, cfg, stage, cache)
+            label_info, labels = _label_stage(segments, cfg, stage, cache)
             outputs += label_info.pop("outputs")
             timings["label"] = time.perf_counter() - t3
         topic_info: dict[str, Any] | None = None
@@ -501,9 +503,7 @@ def run(
                     f"topics: BERTopic and {cfg.topics.baseline}, "
                     f"{cfg.topics.stability_seeds} seeds"
                 )
-            topic_info = _topic_stage(
-                segments, cfg, stage, labelled=label_info is not None, cache=cache
-            )
+            topic_info = _topic_stage(segments, cfg, stage, labels, cache)
             outputs += topic_info.pop("outputs", [])
             timings["topics"] = time.perf_counter() - t4
             if on_stage and "skipped" in topic_info:

@@ -20,11 +20,19 @@ from typing import Any
 import pandas as pd
 
 from discourse import __version__
+from discourse.analysis.run_data import read_optional
 from discourse.analysis.tables import write_table
 from discourse.config import PipelineConfig
 from discourse.io_utils import sha256_file, write_json
 
-__all__ = ["FIGURES", "TABLES", "content_segments", "corpus_summary", "make_figures"]
+__all__ = [
+    "FIGURES",
+    "TABLES",
+    "content_segments",
+    "corpus_summary",
+    "make_figures",
+    "require_run",
+]
 
 FIGURES = {
     "fig01_corpus_overview": "documents, segments and words by source type",
@@ -67,10 +75,12 @@ class _Outputs:
         self.files.append(f"tables/{name}")
 
 
-def _read(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+def require_run(run_dir: Path) -> None:
+    """Raise a clear error unless ``run_dir`` holds the outputs figures are drawn from."""
+    if not all((run_dir / f).is_file() for f in ("segments.parquet", "documents.parquet")):
+        raise FileNotFoundError(
+            f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
+        )
 
 
 def content_segments(segments: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -188,13 +198,10 @@ def make_figures(
     out = _Outputs(Path(output_dir) if output_dir is not None else run_dir)
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
-    segments = _read(run_dir / "segments.parquet")
-    documents = _read(run_dir / "documents.parquet")
-    if segments is None or documents is None:
-        raise FileNotFoundError(
-            f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
-        )
-    labels = _read(run_dir / "labels.parquet")
+    require_run(run_dir)
+    segments = pd.read_parquet(run_dir / "segments.parquet")
+    documents = pd.read_parquet(run_dir / "documents.parquet")
+    labels = read_optional(run_dir / "labels.parquet")
     codebook = load_codebook(cfg.label.codebook)
     stances, themes = list(codebook.stance_labels), list(codebook.theme_names)
     an = cfg.analysis
@@ -295,17 +302,17 @@ def make_figures(
         else:
             out.skipped["fig05_distinctive_words_by_stance"] = "fewer than two stances present"
 
-    views = _read(run_dir / "topics_by_stance.csv")
+    views = read_optional(run_dir / "topics_by_stance.csv")
     if views is not None:
         out.figure("fig06_topics_by_stance", plots.topic_by_stance_heatmap(views, stances))
     else:
         out.skipped["fig06_topics_by_stance"] = "no topics_by_stance.csv (topic stage not run)"
-    over_time = _read(run_dir / "topics_over_time.csv")
+    over_time = read_optional(run_dir / "topics_over_time.csv")
     if over_time is not None:
         out.figure("fig07_topics_over_time", plots.topics_over_time(over_time))
     else:
         out.skipped["fig07_topics_over_time"] = "no topics_over_time.csv (topic stage not run)"
-    topic_info = _read(run_dir / "topic_info.csv")
+    topic_info = read_optional(run_dir / "topic_info.csv")
     if topic_info is not None:
         cols = ["model", "topic", "label", "count", "share", "npmi", "top_words"]
         summary_t = topic_info[cols].copy()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["RunData", "evidence_examples", "load_run"]
+__all__ = ["RunData", "evidence_examples", "load_run", "read_optional"]
 
 
 @dataclass
@@ -45,7 +45,8 @@ class RunData:
         return content_segments(self.segments, self.labels)[0]
 
 
-def _optional(path: Path) -> pd.DataFrame | None:
+def read_optional(path: Path) -> pd.DataFrame | None:
+    """A Parquet or CSV output of a run, or ``None`` when the run did not write it."""
     if not path.is_file():
         return None
     return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
@@ -69,9 +70,9 @@ def load_run(folder: str | Path) -> RunData:
         documents=pd.read_parquet(root / "documents.parquet"),
         segments=pd.read_parquet(root / "segments.parquet"),
         quarantine=pd.read_csv(root / "quarantine.csv"),
-        labels=_optional(root / "labels.parquet"),
-        topics=_optional(root / "topics.parquet"),
-        topic_info=_optional(root / "topic_info.csv"),
+        labels=read_optional(root / "labels.parquet"),
+        topics=read_optional(root / "topics.parquet"),
+        topic_info=read_optional(root / "topic_info.csv"),
         topic_metrics=(
             json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else None
         ),

@@ -195,50 +195,55 @@ def fit_topic_runs(
     params: TopicParams = resolve_params(n, cfg)
     seeds = [config.seed + i for i in range(cfg.stability_seeds)]
     say = progress or (lambda message: None)
-    fits = []
-    for s in seeds:
-        say(f"BERTopic seed {s}")
-        fits.append(
-            BERTopicModel(
+
+    def over_seeds(name: str, label: str, make: Any, x: Any) -> TopicRun:
+        """Fit ``make(seed)`` on ``x`` for every seed; select one fit and measure the run."""
+        fits = []
+        for s in seeds:
+            say(f"{label} seed {s}")
+            fits.append(make(s).fit(*x))
+        idx, ari, matrix = _select(fits, cfg.model_selection)
+        run = TopicRun(name, fits, seeds, idx)
+        _metrics(run, doc_term, vocab, ari, matrix)
+        return run
+
+    runs: dict[str, TopicRun] = {}
+    runs["bertopic"] = over_seeds(
+        "bertopic",
+        "BERTopic",
+        lambda s: BERTopicModel(
+            vocabulary=vocab,
+            umap=params.umap,
+            hdbscan=params.hdbscan,
+            nr_topics=cfg.nr_topics,
+            reduce_outliers=cfg.reduce_outliers,
+            outlier_threshold=cfg.outlier_threshold,
+            fallback_min_topics=cfg.fallback_min_topics,
+            top_n_words=cfg.top_n_words,
+            n_representative=cfg.n_representative,
+            seed=s,
+            bm25_weighting=cfg.bm25_weighting,
+            reduce_frequent_words=cfg.reduce_frequent_words,
+            **vec_kwargs,
+        ),
+        (texts, embeddings),
+    )
+    if cfg.baseline != "none":
+        k = min(cfg.baseline_n_topics or max(2, runs["bertopic"].model.n_topics_), n)
+        cls = topic_models.get(cfg.baseline)
+        runs[cfg.baseline] = over_seeds(
+            cfg.baseline,
+            cfg.baseline,
+            lambda s: cls(
                 vocabulary=vocab,
-                umap=params.umap,
-                hdbscan=params.hdbscan,
-                nr_topics=cfg.nr_topics,
-                reduce_outliers=cfg.reduce_outliers,
-                outlier_threshold=cfg.outlier_threshold,
-                fallback_min_topics=cfg.fallback_min_topics,
+                n_topics=k,
                 top_n_words=cfg.top_n_words,
                 n_representative=cfg.n_representative,
                 seed=s,
-                bm25_weighting=cfg.bm25_weighting,
-                reduce_frequent_words=cfg.reduce_frequent_words,
                 **vec_kwargs,
-            ).fit(texts, embeddings)
+            ),
+            (texts,),
         )
-    runs: dict[str, TopicRun] = {}
-    idx, ari, matrix = _select(fits, cfg.model_selection)
-    runs["bertopic"] = TopicRun("bertopic", fits, seeds, idx)
-    _metrics(runs["bertopic"], doc_term, vocab, ari, matrix)
-    if cfg.baseline != "none":
-        k = cfg.baseline_n_topics or max(2, runs["bertopic"].model.n_topics_)
-        k = min(k, n)
-        cls = topic_models.get(cfg.baseline)
-        base_fits = []
-        for s in seeds:
-            say(f"{cfg.baseline} seed {s}")
-            base_fits.append(
-                cls(
-                    vocabulary=vocab,
-                    n_topics=k,
-                    top_n_words=cfg.top_n_words,
-                    n_representative=cfg.n_representative,
-                    seed=s,
-                    **vec_kwargs,
-                ).fit(texts)
-            )
-        idx, ari, matrix = _select(base_fits, cfg.model_selection)
-        runs[cfg.baseline] = TopicRun(cfg.baseline, base_fits, seeds, idx)
-        _metrics(runs[cfg.baseline], doc_term, vocab, ari, matrix)
     info = {
         "n_segments_modelled": n,
         "preset": params.preset,
