@@ -102,7 +102,8 @@ def _run_pipeline(
     if result.n_quarantined:
         console.print(
             f"[yellow]{result.n_quarantined} input(s) quarantined[/yellow]: see "
-            f"{result.output_dir / 'quarantine.csv'}"
+            f"{result.output_dir / 'quarantine.csv'}",
+            soft_wrap=True,  # a path must stay copyable
         )
         raise typer.Exit(EXIT_QUARANTINED)
 

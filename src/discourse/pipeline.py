@@ -2,8 +2,8 @@
 
 The CLI (:mod:`discourse.cli`) is a thin layer over :func:`run` and :func:`ingest_corpus`.
 Every input file ends up in the manifest with a status: ``processed``, ``partial`` (some rows
-quarantined), ``quarantined`` (the whole file), ``skipped`` (excluded by the config, symlinks)
-or ``metadata`` (the sources file).
+quarantined), ``quarantined`` (the whole file), ``skipped`` (excluded by the config, symlinks,
+byte-identical copies of an earlier file) or ``metadata`` (the sources file).
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ def ingest_corpus(input_dir: Path, config: PipelineConfig, progress: Any = None)
     max_bytes = int(config.ingest.max_file_mb * 1e6)
     discovered = discover(input_dir, config.ingest.exclude, config.ingest.follow_symlinks)
     used_sources: set[str] = set()
+    first_with_hash: dict[str, str] = {}
     for f in discovered:
         if progress:
             progress(f.rel)
@@ -188,6 +189,13 @@ def ingest_corpus(input_dir: Path, config: PipelineConfig, progress: Any = None)
             data = f.read_bytes(max_bytes)
             record.sha256 = f.sha256
             record.size_bytes = f.path.stat().st_size
+            if f.sha256 in first_with_hash:
+                record.status = "skipped"
+                record.reason = (
+                    f"duplicate of {first_with_hash[f.sha256]} (same SHA-256); not read again"
+                )
+                continue
+            first_with_hash[f.sha256] = f.rel
             if f.inner_name:
                 record.notes.append("gzip-compressed")
             name = _reader_for(f, data[:512])

@@ -55,6 +55,7 @@ class Pseudonymiser:
             self.config = PrivacyConfig()
         self._key = self.salt.encode("utf-8")
         self._cache: dict[str, str] = {}
+        self._matchers: dict[frozenset[str], tuple[re.Pattern[str] | None, dict[str, str]]] = {}
 
     @staticmethod
     def canonical(name: str) -> str:
@@ -93,6 +94,28 @@ class Pseudonymiser:
         alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         return re.compile(rf"(?<![\w@/])(?:{alternation})(?![\w@])")
 
+    def _name_matcher(
+        self, names: frozenset[str]
+    ) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """The name regex and its lookup for a set of names, built once per set (a thread with
+        100,000 comments masks every comment with the same set of names)."""
+        cached = self._matchers.get(names)
+        if cached is not None:
+            return cached
+        lookup: dict[str, str] = {}
+        for n in names:
+            if not n or not n.strip():
+                continue
+            n = re.sub(r"\s+", " ", n.strip())
+            lookup[n.casefold()] = n
+            first = n.split(" ")[0]
+            if " " in n and len(first) >= 3:
+                lookup.setdefault(first.casefold(), n)
+        if len(self._matchers) >= 256:
+            self._matchers.clear()
+        self._matchers[names] = (self.name_pattern(names), lookup)
+        return self._matchers[names]
+
     def mask_text(self, text: str, names: Iterable[str] = ()) -> str:
         """Replace known names by their pseudonyms and mask contact details.
 
@@ -112,16 +135,8 @@ class Pseudonymiser:
             text = PHONE_RE.sub("[phone]", text)
         if cfg.pseudonymise:
             text = USER_MENTION_RE.sub(lambda m: f"u/{self.pseudonym(m.group(1))}", text)
-            names = list(names)
-            pattern = self.name_pattern(names)
+            pattern, lookup = self._name_matcher(frozenset(names))
             if pattern is not None:
-                lookup = {}
-                for n in names:
-                    n = re.sub(r"\s+", " ", n.strip())
-                    lookup[n.casefold()] = n
-                    first = n.split(" ")[0]
-                    if " " in n and len(first) >= 3:
-                        lookup.setdefault(first.casefold(), n)
                 text = pattern.sub(
                     lambda m: self.pseudonym(lookup.get(m.group(0).casefold(), m.group(0))), text
                 )

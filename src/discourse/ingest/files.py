@@ -216,14 +216,17 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
+    matches = from_bytes(data[:1_000_000])
+    best = matches.best()
     if best is None or best.encoding is None:
         raise RejectedInput("undecodable text: no encoding fits the bytes")
     enc = best.encoding
-    # Short texts make detectors hesitate between single-byte Western encodings; for the English
-    # data this toolkit targets, Windows-1252 (a superset of Latin-1's printable range) is the
-    # usual truth, so it wins whenever the guess is one of its look-alikes and it decodes.
-    if enc in _WESTERN_SINGLE_BYTE:
+    # Short texts make detectors hesitate between single-byte encodings (Latin-1 "café" is also
+    # valid cp775 "cafķ"); for the English data this toolkit targets, Windows-1252 (a superset of
+    # Latin-1's printable range) is the usual truth, so it wins whenever the guess is one of its
+    # Western look-alikes or it is among the candidates that fit the bytes equally well.
+    near_best = {m.encoding for m in matches if m.chaos <= best.chaos + 0.01}
+    if enc in _WESTERN_SINGLE_BYTE or "cp1252" in near_best:
         enc = "cp1252"
     try:
         return data.decode(enc), enc

@@ -1,0 +1,403 @@
+"""The bad-input catalogue: each hostile input next to a good control file, with its expected outcome.
+
+Every case runs the pipeline on an input folder holding the case and a control comment thread,
+and checks (1) the case's manifest status and reason, (2) what was kept from it, (3) that the
+control file's segments are exactly those of a run on the control alone (the rest of the run is
+unaffected) and (4) that the manifest accounts for every file. ``docs/bad_input.md`` lists the
+same catalogue for users.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from _paths import FIXTURES
+from discourse.config import PipelineConfig
+from discourse.pipeline import run
+
+N_COMMENTS = 100_000
+CONTROL = "control/says_thread.txt"
+POST = (
+    "I went no contact after the breakup and it was the best thing I did for my own healing. "
+    "The first weeks were hard but I kept busy with friends.\n"
+)
+
+
+@dataclass
+class Case:
+    """One catalogue entry: ``build(root)`` writes the input(s) and returns the paths to check."""
+
+    name: str
+    build: Callable[[Path], list[str]]
+    status: str  # expected manifest status of every built path
+    reason: str | None = None  # substring of the manifest reason
+    check: Callable[[pd.DataFrame, dict, Path], None] | None = None
+    rows_quarantined: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _write(root: Path, rel: str, data: bytes | str) -> list[str]:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(data)
+    return [rel]
+
+
+def _segments_of(segs: pd.DataFrame, docs: pd.DataFrame, rel: str) -> pd.DataFrame:
+    ids = docs.loc[docs["path"] == rel, "doc_id"]
+    return segs[segs["doc_id"].isin(ids)]
+
+
+def _has_text(rel: str, needle: str) -> Callable[[pd.DataFrame, dict, Path], None]:
+    def check(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+        docs = pd.read_parquet(out / "documents.parquet")
+        texts = " ".join(_segments_of(segs, docs, rel)["text"])
+        assert needle in texts, texts[:300]
+
+    return check
+
+
+# -- builders -------------------------------------------------------------------------------
+def _thread_100k(root: Path) -> list[str]:
+    """One submission with 100,000 comments, each replying to the previous one (depth 100k)."""
+    path = root / "big_thread.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps(
+                {
+                    "id": "s1",
+                    "title": "No contact day one",
+                    "selftext": POST,
+                    "author": "op",
+                    "created_utc": 1500000000,
+                }
+            )
+            + "\n"
+        )
+        parent = "t3_s1"
+        for i in range(N_COMMENTS):
+            cid = f"c{i}"
+            fh.write(
+                json.dumps(
+                    {
+                        "id": cid,
+                        "body": f"Comment {i}: stay strong, day {i % 90} of no contact.",
+                        "author": f"user{i % 977}",
+                        "parent_id": parent,
+                        "link_id": "t3_s1",
+                        "created_utc": 1500000000 + i,
+                    }
+                )
+                + "\n"
+            )
+            parent = f"t1_{cid}"
+    return ["big_thread.jsonl"]
+
+
+def _check_thread(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    docs = pd.read_parquet(out / "documents.parquet")
+    thread = _segments_of(segs, docs, "big_thread.jsonl")
+    assert len(thread) == 100_001
+    comments = thread[thread["source_type"] == "comment"]
+    assert comments["reply_to"].notna().all()  # the whole chain is resolved
+    assert comments["author"].str.startswith("user").sum() == 0  # pseudonymised
+
+
+def _symlink_loop(root: Path) -> list[str]:
+    (root / "loop").mkdir()
+    os.symlink("../loop", root / "loop" / "again")
+    os.symlink("b.txt", root / "a.txt")
+    os.symlink("a.txt", root / "b.txt")
+    return ["loop/again", "a.txt", "b.txt"]
+
+
+def _unreadable(root: Path) -> list[str]:
+    rel = _write(root, "locked.txt", POST)
+    (root / "locked.txt").chmod(0)
+    return rel
+
+
+def _duplicate_files(root: Path) -> list[str]:
+    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / "copy_of_thread.txt")
+    return ["copy_of_thread.txt"]
+
+
+def _check_duplicate(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    entry = next(f for f in manifest["inputs"] if f["path"] == "copy_of_thread.txt")
+    assert CONTROL in entry["reason"]
+    control = next(f for f in manifest["inputs"] if f["path"] == CONTROL)
+    assert entry["sha256"] == control["sha256"]
+
+
+NON_ENGLISH = (
+    "Después de la ruptura dejé de hablar con él durante dos meses. Fue muy difícil, pero "
+    "aprendí a cuidarme y a pasar tiempo con mis amigas. No sé si volveré a confiar en alguien.\n"
+)
+
+CASES = [
+    Case("empty file", lambda r: _write(r, "empty.txt", b""), "quarantined", "empty"),
+    Case(
+        "whitespace-only file",
+        lambda r: _write(r, "blank.txt", " \n\t\r\n   \n"),
+        "quarantined",
+        "whitespace",
+    ),
+    Case(
+        "binary file with a text extension",
+        lambda r: _write(r, "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40),
+        "quarantined",
+        "binary",
+    ),
+    Case(
+        "gzip without an extension",
+        lambda r: _write(r, "archive_no_ext", gzip.compress(POST.encode(), mtime=0)),
+        "processed",
+        check=_has_text("archive_no_ext", "best thing I did"),
+    ),
+    Case(
+        "corrupt gzip",
+        lambda r: _write(r, "broken.gz", gzip.compress(POST.encode(), mtime=0)[:30]),
+        "quarantined",
+        "gzip",
+    ),
+    Case(
+        "Latin-1 text",
+        lambda r: _write(
+            r, "latin1.txt", ("Café au lait, naïve façade. " + POST).encode("latin-1")
+        ),
+        "processed",
+        check=_has_text("latin1.txt", "Café au lait, naïve façade"),
+    ),
+    Case(
+        "cp1252 text (curly quotes, dashes)",
+        lambda r: _write(
+            r, "cp1252.txt", ("\u201cI\u2019m done\u201d \u2014 she said. " + POST).encode("cp1252")
+        ),
+        "processed",
+        check=_has_text("cp1252.txt", '"I\'m done" \u2014 she said'),
+    ),
+    Case(
+        "UTF-16 with BOM",
+        lambda r: _write(r, "utf16.txt", codecs.BOM_UTF16_LE + POST.encode("utf-16-le")),
+        "processed",
+        check=_has_text("utf16.txt", "best thing I did"),
+    ),
+    Case(
+        "broken UTF-16 (odd byte count)",
+        lambda r: _write(
+            r, "utf16_broken.txt", (FIXTURES / "bad" / "broken_utf16.txt").read_bytes()
+        ),
+        "quarantined",
+    ),
+    Case(
+        "mojibake (UTF-8 read as cp1252)",
+        lambda r: _write(r, "mojibake.txt", "I\u00e2\u20ac\u2122m fine, really. " + POST),
+        "processed",
+        check=_has_text("mojibake.txt", "I'm fine, really"),  # repaired; quotes uncurled
+    ),
+    Case(
+        "CRLF line endings",
+        lambda r: _write(r, "crlf.txt", "Title line\r\n\r\n" + POST.replace("\n", "\r\n")),
+        "processed",
+        check=_has_text("crlf.txt", "best thing I did"),
+    ),
+    Case(
+        "lone CR line endings (old Mac)",
+        lambda r: _write(
+            r,
+            "cr.txt",
+            (FIXTURES / "text" / "says_thread.txt")
+            .read_text()
+            .replace("\n", "\r")
+            .replace("Maria", "Marta"),
+        ),
+        "processed",
+        check=_has_text("cr.txt", "sixty days"),
+    ),
+    Case(
+        "one 5 MB line",
+        lambda r: _write(r, "one_line.txt", ("so anyway no contact helps you heal " * 140_000)),
+        "processed",
+        check=_has_text("one_line.txt", "no contact helps you heal"),
+    ),
+    Case(
+        "100,000-comment thread (reply chain 100,000 deep)",
+        _thread_100k,
+        "processed",
+        check=_check_thread,
+    ),
+    Case(
+        "CSV with ragged rows",
+        lambda r: _write(
+            r,
+            "ragged.csv",
+            "id,title,selftext,author\n"
+            f"a1,Day one,{POST.strip()},u1\n"
+            "a2,Too,many,fields,here,u2\n"
+            "a3,Day three,Still going strong.,u3\n",
+        ),
+        "partial",
+        "fields",
+        rows_quarantined=1,
+    ),
+    Case(
+        "CSV with embedded newlines in quoted fields",
+        lambda r: _write(
+            r,
+            "newlines.csv",
+            'id,title,selftext,author\na1,Day one,"First line.\nSecond line, no contact.",u1\n',
+        ),
+        "processed",
+        check=_has_text("newlines.csv", "First line.\nSecond line"),
+    ),
+    Case(
+        "CSV with a semicolon delimiter",
+        lambda r: _write(
+            r, "semicolon.csv", f"id;title;selftext;author\na1;Day one;{POST.strip()};u1\n"
+        ),
+        "processed",
+        check=_has_text("semicolon.csv", "best thing I did"),
+    ),
+    Case(
+        "TSV saved as .csv",
+        lambda r: _write(
+            r, "tabs.csv", f"id\ttitle\tselftext\tauthor\na1\tDay one\t{POST.strip()}\tu1\n"
+        ),
+        "processed",
+        check=_has_text("tabs.csv", "best thing I did"),
+    ),
+    Case(
+        "CSV without any text column",
+        lambda r: _write(r, "no_text.csv", "id,score,flair\n1,3,x\n2,5,y\n"),
+        "quarantined",
+        "column",
+    ),
+    Case(
+        "CSV with unexpected extra columns",
+        lambda r: _write(
+            r,
+            "extra_cols.csv",
+            f"id,title,selftext,author,mood,weather\na1,Day one,{POST.strip()},u1,sad,rain\n",
+        ),
+        "processed",
+        check=_has_text("extra_cols.csv", "best thing I did"),
+    ),
+    Case(
+        "JSONL with one broken line",
+        lambda r: _write(
+            r,
+            "posts.jsonl",
+            json.dumps({"id": "p1", "selftext": POST, "author": "u1"})
+            + "\n{not json at all\n"
+            + json.dumps({"id": "p2", "selftext": "Day two of no contact.", "author": "u2"})
+            + "\n",
+        ),
+        "partial",
+        rows_quarantined=1,
+        check=_has_text("posts.jsonl", "Day two of no contact"),
+    ),
+    Case(
+        "duplicate file (same bytes)",
+        _duplicate_files,
+        "skipped",
+        "duplicate",
+        check=_check_duplicate,
+    ),
+    Case("unreadable file (no permission)", _unreadable, "quarantined", "read"),
+    Case("symlink loop", _symlink_loop, "skipped", "symlink"),
+    Case(
+        "non-English text",
+        lambda r: _write(r, "spanish.txt", NON_ENGLISH),
+        "processed",
+        check=_has_text("spanish.txt", "ruptura"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def control_segments(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    root = tmp_path_factory.mktemp("control") / "raw"
+    (root / "control").mkdir(parents=True)
+    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / CONTROL)
+    out = root.parent / "out"
+    cfg = _config()
+    run(root, out, cfg)
+    return pd.read_parquet(out / "segments.parquet")["text"].tolist()
+
+
+def _config() -> PipelineConfig:
+    from _paths import TEST_SALT
+
+    cfg = PipelineConfig()
+    cfg.privacy.salt = TEST_SALT
+    cfg.label.enabled = False
+    cfg.topics.enabled = False
+    cfg.analysis.enabled = False
+    return cfg
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(
+    case: Case, tmp_path: Path, control_segments: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if case.name.startswith("unreadable") and os.geteuid() == 0:
+        # root reads files whatever their mode: make the read fail the way it would for a user
+        real = Path.read_bytes
+
+        def read_bytes(self: Path) -> bytes:
+            if self.name == "locked.txt":
+                raise PermissionError(13, "Permission denied")
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    root = tmp_path / "raw"
+    (root / "control").mkdir(parents=True)
+    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / CONTROL)
+    paths = case.build(root)
+    out = tmp_path / "out"
+    result = run(root, out, _config())
+    manifest = json.loads((out / "manifest.json").read_text())
+    by_path = {f["path"]: f for f in manifest["inputs"]}
+
+    # the case: expected status and reason
+    for rel in paths:
+        entry = by_path[rel]
+        assert entry["status"] == case.status, entry
+        if case.reason:
+            assert case.reason in entry.get("reason", "") or any(
+                case.reason in q.reason for q in result.quarantine if q.path == rel
+            ), entry
+        if case.status in ("quarantined", "partial"):
+            assert any(q.path == rel for q in result.quarantine)
+        if case.rows_quarantined is not None:
+            assert entry["counts"]["rows_quarantined"] == case.rows_quarantined
+    segs = pd.read_parquet(out / "segments.parquet")
+    docs = pd.read_parquet(out / "documents.parquet")
+    if case.check:
+        case.check(segs, manifest, out)
+
+    # the rest of the run is unaffected
+    assert by_path[CONTROL]["status"] == "processed"
+    assert _segments_of(segs, docs, CONTROL)["text"].tolist() == control_segments
+
+    # every file on disk (and every symlink) is in the manifest, once
+    on_disk = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink() or p.is_file()
+    )
+    assert sorted(by_path) == on_disk
+    assert len(manifest["inputs"]) == len(by_path)
+    assert manifest["quarantined"] == len(result.quarantine)
+    assert sum(manifest["summary"]["files"].values()) == manifest["summary"]["files_total"]
