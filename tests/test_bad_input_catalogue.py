@@ -43,7 +43,7 @@ class Case:
     reason: str | None = None  # substring of the manifest reason
     check: Callable[[pd.DataFrame, dict, Path], None] | None = None
     rows_quarantined: int | None = None
-    extra: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)  # config overrides for this case
 
 
 def _write(root: Path, rel: str, data: bytes | str) -> list[str]:
@@ -140,6 +140,17 @@ def _check_duplicate(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
     assert CONTROL in entry["reason"]
     control = next(f for f in manifest["inputs"] if f["path"] == CONTROL)
     assert entry["sha256"] == control["sha256"]
+
+
+def _check_spanish(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    """Kept, and marked as not English by the language check the label stage runs (the
+    topic models and figures leave non-English segments out)."""
+    from discourse.labels.language import detect_language
+
+    _has_text("spanish.txt", "ruptura")(segs, manifest, out)
+    docs = pd.read_parquet(out / "documents.parquet")
+    texts = _segments_of(segs, docs, "spanish.txt")["text"]
+    assert [detect_language(t) for t in texts] == ["es"]
 
 
 NON_ENGLISH = (
@@ -319,10 +330,17 @@ CASES = [
     Case("unreadable file (no permission)", _unreadable, "quarantined", "read"),
     Case("symlink loop", _symlink_loop, "skipped", "symlink"),
     Case(
+        "symlink loop, symlinks followed",
+        _symlink_loop,
+        "skipped",
+        "loop",
+        config={"ingest": {"follow_symlinks": True}},
+    ),
+    Case(
         "non-English text",
         lambda r: _write(r, "spanish.txt", NON_ENGLISH),
         "processed",
-        check=_has_text("spanish.txt", "ruptura"),
+        check=_check_spanish,
     ),
 ]
 
@@ -338,10 +356,10 @@ def control_segments(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return pd.read_parquet(out / "segments.parquet")["text"].tolist()
 
 
-def _config() -> PipelineConfig:
+def _config(overrides: dict | None = None) -> PipelineConfig:
     from _paths import TEST_SALT
 
-    cfg = PipelineConfig()
+    cfg = PipelineConfig.model_validate(overrides or {})
     cfg.privacy.salt = TEST_SALT
     cfg.label.enabled = False
     cfg.topics.enabled = False
@@ -368,7 +386,7 @@ def test_bad_input(
     shutil.copy(FIXTURES / "text" / "says_thread.txt", root / CONTROL)
     paths = case.build(root)
     out = tmp_path / "out"
-    result = run(root, out, _config())
+    result = run(root, out, _config(case.config))
     manifest = json.loads((out / "manifest.json").read_text())
     by_path = {f["path"]: f for f in manifest["inputs"]}
 

@@ -48,7 +48,9 @@ class Unit:
 
     ``key`` is the unit's own identifier within its document where the source has one (a Reddit
     comment id) and is also what ``reply_to`` refers to. ``boilerplate_reason`` may be set by a
-    parser that knows a unit is boilerplate from the structure of the source.
+    parser that knows a unit is boilerplate from the structure of the source. ``start`` and
+    ``end`` are the unit's character span in the file's source text (see
+    :func:`discourse.ingest.source_text`), where the reader knows it.
     """
 
     text: str
@@ -62,6 +64,8 @@ class Unit:
     time_start: float | None = None
     time_end: float | None = None
     boilerplate_reason: str | None = None
+    start: int | None = None
+    end: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,6 +97,9 @@ class Segment:
     duplicate_of: str | None = None
     time_start: float | None = None
     time_end: float | None = None
+    source_start: int | None = None
+    source_end: int | None = None
+    source_location: str | None = None
 
 
 DOCUMENT_SCHEMA = pa.schema(
@@ -130,6 +137,9 @@ SEGMENT_SCHEMA = pa.schema(
         ("duplicate_of", pa.string()),
         ("time_start", pa.float64()),
         ("time_end", pa.float64()),
+        ("source_start", pa.int64()),
+        ("source_end", pa.int64()),
+        ("source_location", pa.string()),
     ]
 )
 

@@ -226,6 +226,10 @@ def ingest_corpus(input_dir: Path, config: PipelineConfig, progress: Any = None)
             record.counts["rows_used"] = record.counts["units"]
         if ctx.quarantined:
             record.status = "partial"
+            if not parsed:
+                record.status = "quarantined"
+                record.reason = f"no usable rows: all {len(ctx.quarantined)} quarantined"
+                quarantine.append(QuarantineEntry(path=f.rel, reason=record.reason))
         documents.extend(parsed)
     for key in sorted(set(sources) - used_sources):
         files.append(
@@ -282,6 +286,9 @@ def build_tables(
                     "duplicate_of": None,
                     "time_start": d.time_start,
                     "time_end": d.time_end,
+                    "source_start": d.source_start,
+                    "source_end": d.source_end,
+                    "source_location": d.source_location,
                     "_dedup_text": d.text,
                 }
             )

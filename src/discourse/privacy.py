@@ -94,9 +94,7 @@ class Pseudonymiser:
         alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         return re.compile(rf"(?<![\w@/])(?:{alternation})(?![\w@])")
 
-    def _name_matcher(
-        self, names: frozenset[str]
-    ) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    def _name_matcher(self, names: frozenset[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
         """The name regex and its lookup for a set of names, built once per set (a thread with
         100,000 comments masks every comment with the same set of names)."""
         cached = self._matchers.get(names)

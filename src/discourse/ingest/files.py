@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import gzip
 import hashlib
@@ -18,6 +19,7 @@ __all__ = [
     "decode_text",
     "discover",
     "sha256_bytes",
+    "source_text",
 ]
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -149,7 +151,8 @@ def discover(root: Path, exclude: list[str], follow_symlinks: bool = False) -> l
                 is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
                 is_file = entry.is_file(follow_symlinks=follow_symlinks)
             except OSError as exc:
-                found.append(_skip(root, path, f"cannot stat: {exc.strerror or exc}"))
+                what = "symlink loop" if exc.errno == errno.ELOOP else "cannot stat"
+                found.append(_skip(root, path, f"{what}: {exc.strerror or exc}"))
                 continue
             if is_dir:
                 walk(path)
@@ -235,3 +238,18 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode("latin-1"), "latin-1"
         except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes all bytes
             raise RejectedInput(f"undecodable text: {exc}") from None
+
+
+def source_text(path: str | Path) -> str:
+    """The text that ``segments.source_start`` / ``source_end`` index, for a plain-text input.
+
+    The file is read as the pipeline reads it (gzip unpacked, encoding detected) with line
+    endings normalised to ``\\n``, so ``source_text(path)[start:end]`` is the passage a segment
+    came from. HTML, tables and captions have no character offsets (tables give the row in
+    ``source_location``, captions the cue times in ``time_start``/``time_end``).
+    """
+    from discourse.clean.normalize import normalise_newlines
+
+    f = InputFile(path=Path(path), rel=Path(path).name)
+    text, _ = decode_text(f.read_bytes(2**62))
+    return normalise_newlines(text)

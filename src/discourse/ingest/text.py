@@ -25,7 +25,7 @@ from discourse.ingest.threads import (
     infer_replies_by_name,
 )
 
-__all__ = ["detect_kind", "paragraphs", "parse_text", "read_text"]
+__all__ = ["detect_kind", "paragraph_spans", "paragraphs", "parse_text", "read_text"]
 
 KINDS = ("transcript", "article", "thread")
 _CUE_RE = re.compile(r"\[(?:music|applause|laughter|inaudible|crosstalk)\]", re.IGNORECASE)
@@ -47,6 +47,22 @@ def paragraphs(text: str) -> list[str]:
     blank = re.compile(r"\n[ \t]*\n")
     blocks = blank.split(text) if blank.search(text) else text.split("\n")
     return [b.strip() for b in blocks if b.strip()]
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of :func:`paragraphs` in ``text`` (each span holds the stripped block)."""
+    spans, pos = [], 0
+    for para in paragraphs(text):
+        start = text.find(para, pos)
+        spans.append((start, start + len(para)))
+        pos = start + len(para)
+    return spans
+
+
+def _stripped_span(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    return start + lead, start + lead + len(piece.strip())
 
 
 def _title(paras: list[str]) -> tuple[str | None, list[str]]:
@@ -101,11 +117,16 @@ def parse_text(
     title = None
     if kind == "transcript":
         if body.strip():
-            units.append(Unit(text=body.strip(), source_type="transcript"))
+            start, end = _stripped_span(body, 0, len(body))
+            units.append(Unit(text=body.strip(), source_type="transcript", start=start, end=end))
     else:
-        paras = paragraphs(body)
-        title, paras = _title(paras)
-        units.extend(Unit(text=p, source_type="article") for p in paras)
+        spans = paragraph_spans(body)
+        paras = [body[s:e] for s, e in spans]
+        title, kept = _title(paras)
+        spans = spans[len(paras) - len(kept) :]
+        units.extend(
+            Unit(text=p, source_type="article", start=s, end=e) for p, (s, e) in zip(kept, spans)
+        )
     author, inferred = ov.author, False
     if thread:
         if thread.style == "says":
@@ -116,6 +137,7 @@ def parse_text(
         for i, c in enumerate(thread.comments):
             if not c.text.strip():
                 continue
+            start = text.find(c.text, c.start)
             units.append(
                 Unit(
                     text=c.text,
@@ -126,6 +148,8 @@ def parse_text(
                     reply_to=f"c{c.reply_to}" if c.reply_to is not None else None,
                     reply_inference=c.reply_inference,
                     is_author_reply=c.is_author_reply,
+                    start=start if start >= 0 else None,
+                    end=start + len(c.text) if start >= 0 else None,
                     meta=dict(c.meta),
                 )
             )

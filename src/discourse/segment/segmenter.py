@@ -41,7 +41,17 @@ class Draft:
     boilerplate_reason: str | None = None
     time_start: float | None = None
     time_end: float | None = None
+    source_start: int | None = None
+    source_end: int | None = None
+    source_location: str | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+
+def _span(units: list[Unit]) -> tuple[int | None, int | None]:
+    """The source span covering ``units`` (``None`` when a unit's span is unknown)."""
+    if any(u.start is None or u.end is None for u in units):
+        return None, None
+    return min(u.start for u in units), max(u.end for u in units)  # type: ignore[type-var]
 
 
 def segment_document(
@@ -63,6 +73,7 @@ def segment_document(
         if not text:
             stats["units_empty_after_cleaning"] += 1
             continue
+        unit.meta["raw_text"] = unit.text
         unit.text = text
         cleaned.append(unit)
     drafts: list[Draft] = []
@@ -96,10 +107,45 @@ def segment_document(
                     boilerplate_reason=u.boilerplate_reason or detector.classify_unit(u.text, kind),
                     time_start=u.time_start,
                     time_end=u.time_end,
+                    source_start=u.start,
+                    source_end=u.end,
+                    source_location=u.meta.get("location"),
                 )
             )
         i = j
+    for u in cleaned:
+        u.meta.pop("raw_text", None)
     return drafts, stats
+
+
+class _WordMap:
+    """Maps character offsets in a unit's cleaned text back to its source text.
+
+    Cleaning (mojibake repair, whitespace folding) keeps the words of a transcript in order; when
+    the cleaned text and the source span have the same number of words, word ``k`` of one is word
+    ``k`` of the other, so a window's first and last words give its exact source span. When they
+    differ, the window gets the whole unit's span (still a span that contains it).
+    """
+
+    def __init__(self, units: list[Unit], text: str) -> None:
+        self.ok = len(units) == 1 and units[0].start is not None
+        self.unit_span = _span(units)
+        if not self.ok:
+            return
+        raw = units[0].meta.get("raw_text", "")
+        raw_words = [(m.start(), m.end()) for m in re.finditer(r"\S+", raw)]
+        self.clean_starts = [m.start() for m in re.finditer(r"\S+", text)]
+        self.ok = len(raw_words) == len(self.clean_starts)
+        # the unit's text was stripped by the reader: its raw text starts at unit.start
+        self.raw_words = raw_words
+        self.base = units[0].start
+
+    def span(self, start_char: int, end_char: int) -> tuple[int | None, int | None]:
+        if not self.ok:
+            return self.unit_span
+        first = max(bisect.bisect_right(self.clean_starts, start_char) - 1, 0)
+        last = max(bisect.bisect_right(self.clean_starts, end_char) - 1, 0)
+        return self.base + self.raw_words[first][0], self.base + self.raw_words[last][1]
 
 
 def _transcript(
@@ -127,6 +173,7 @@ def _transcript(
         else:
             sentences.append((piece, s, e))
     tags = detector.tag_sentences([s for s, _, _ in sentences])
+    words = _WordMap(units, text)
     drafts: list[Draft] = []
     k = 0
     while k < len(sentences):
@@ -140,6 +187,7 @@ def _transcript(
             start_char, end_char = chunk[0][1], chunk[-1][2] - 1
             first = units[max(bisect.bisect_right(starts, start_char) - 1, 0)]
             last = units[max(bisect.bisect_right(starts, end_char) - 1, 0)]
+            src_start, src_end = words.span(start_char, end_char)
             drafts.append(
                 Draft(
                     text=" ".join(s for s, _, _ in chunk),
@@ -149,6 +197,8 @@ def _transcript(
                     boilerplate_reason=tags[k],
                     time_start=first.time_start,
                     time_end=last.time_end,
+                    source_start=src_start,
+                    source_end=src_end,
                 )
             )
         k = m
@@ -164,29 +214,31 @@ def _article(
 ) -> list[Draft]:
     """Paragraph groups over a run of article paragraphs."""
     cfg = config.segment
-    paras: list[tuple[str, str | None]] = []
+    # (text, boilerplate reason, the units it came from)
+    paras: list[tuple[str, str | None, list[Unit]]] = []
     for u in units:
         marker, rest = split_inline_pagination(u.text)
         if marker:
-            paras.append((marker, "pagination"))
+            paras.append((marker, "pagination", [u]))
         if rest:
-            paras.append((rest, u.boilerplate_reason or detector.classify_unit(rest, "article")))
+            reason = u.boilerplate_reason or detector.classify_unit(rest, "article")
+            paras.append((rest, reason, [u]))
     # Lead-ins and headings attach to what follows; bullet items attach to each other.
-    blocks: list[tuple[str, str | None]] = []
-    for text, reason in paras:
+    blocks: list[tuple[str, str | None, list[Unit]]] = []
+    for text, reason, src in paras:
         if blocks and reason is None and blocks[-1][1] is None:
-            prev = blocks[-1][0]
+            prev, _, prev_src = blocks[-1]
             prev_last = prev.rstrip().split("\n")[-1]
             lead_in = prev.rstrip().endswith(":") and _is_bullet(text)
             list_cont = _is_bullet(text) and _is_bullet(prev_last)
             heading = not ends_sentence(prev) and word_count(prev) <= 12 and "\n" not in prev
             if lead_in or list_cont or heading:
-                blocks[-1] = (prev + "\n" + text, None)
+                blocks[-1] = (prev + "\n" + text, None, prev_src + src)
                 continue
         if blocks and reason is not None and blocks[-1][1] == reason:
-            blocks[-1] = (blocks[-1][0] + "\n" + text, reason)
+            blocks[-1] = (blocks[-1][0] + "\n" + text, reason, blocks[-1][2] + src)
             continue
-        blocks.append((text, reason))
+        blocks.append((text, reason, src))
     drafts: list[Draft] = []
     k = 0
     while k < len(blocks):
@@ -195,27 +247,40 @@ def _article(
         while m < len(blocks) and blocks[m][1] == reason:
             m += 1
         if reason is not None:
-            drafts.extend(
-                Draft(text=t, source_type="article", boilerplate_reason=reason)
-                for t, _ in blocks[k:m]
-            )
+            drafts.extend(_article_draft(t, src, reason) for t, _, src in blocks[k:m])
             k = m
             continue
-        pieces: list[str] = []
-        for t, _ in blocks[k:m]:
+        pieces: list[tuple[str, list[Unit]]] = []
+        for t, _, src in blocks[k:m]:
             if word_count(t) > cfg.article_max_words:
                 sents = [t[s:e].strip() for s, e in sentence_spans(t)]
                 sizes = [word_count(s) for s in sents]
                 for a, b in pack(
                     sizes, cfg.article_min_words, cfg.article_max_words, cfg.article_min_words
                 ):
-                    pieces.append(" ".join(sents[a:b]))
+                    pieces.append((" ".join(sents[a:b]), src))
             else:
-                pieces.append(t)
-        sizes = [word_count(p) for p in pieces]
+                pieces.append((t, src))
+        sizes = [word_count(p) for p, _ in pieces]
         for a, b in pack(
             sizes, cfg.article_min_words, cfg.article_max_words, cfg.article_min_words
         ):
-            drafts.append(Draft(text="\n\n".join(pieces[a:b]), source_type="article"))
+            group = pieces[a:b]
+            drafts.append(
+                _article_draft(
+                    "\n\n".join(p for p, _ in group), [u for _, src in group for u in src], None
+                )
+            )
         k = m
     return drafts
+
+
+def _article_draft(text: str, src: list[Unit], reason: str | None) -> Draft:
+    start, end = _span(src)
+    return Draft(
+        text=text,
+        source_type="article",
+        boilerplate_reason=reason,
+        source_start=start,
+        source_end=end,
+    )
