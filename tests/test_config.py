@@ -76,7 +76,70 @@ def test_readme_configuration_block_is_valid_and_shows_the_defaults(tmp_path) ->
     block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
     path = tmp_path / "config.toml"
     path.write_text(block, encoding="utf-8")
+    (tmp_path / "data" / "annotations").mkdir(parents=True)  # as in the project folder
     expected = PipelineConfig()
     # relative paths in a config file resolve against the file's folder
     expected.analysis.annotations = str((tmp_path / "data" / "annotations").resolve())
     assert load_config(path) == expected
+
+
+def test_paths_that_do_not_exist_are_all_listed(tmp_path: Path) -> None:
+    (tmp_path / "cache_file").write_text("not a folder")
+    cfg = tmp_path / "study.toml"
+    cfg.write_text(
+        '[label]\ncodebook = "my_codebook.toml"\nweights = "fitted/"\n'
+        '[privacy]\nsalt_file = "secret/salt.txt"\n'
+        '[analysis]\nannotations = "coded"\n'
+        '[embeddings]\ncache_dir = "cache_file"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    msg = str(info.value)
+    assert str(cfg) in msg
+    for expected in (
+        f"label.codebook: file does not exist: {tmp_path / 'my_codebook.toml'}",
+        f"label.weights: file or folder does not exist: {tmp_path / 'fitted'}",
+        f"privacy.salt_file: file does not exist: {tmp_path / 'secret' / 'salt.txt'}",
+        f"analysis.annotations: folder does not exist: {tmp_path / 'coded'}",
+        f"embeddings.cache_dir: must be a folder, but is a file: {tmp_path / 'cache_file'}",
+    ):
+        assert expected in msg
+
+
+def test_paths_checked_only_where_used(tmp_path: Path) -> None:
+    # a disabled stage's paths are not required; the default annotations folder may be absent
+    cfg = config_from_dict({"label": {"enabled": False, "codebook": str(tmp_path / "none.toml")}})
+    cfg.check_paths()
+    default = PipelineConfig()
+    assert "annotations" not in default.analysis.model_fields_set
+    default.check_paths(tmp_path / "out")
+
+
+def test_run_refuses_missing_paths_before_any_work(tmp_path: Path) -> None:
+    from discourse.pipeline import run
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("No contact helped me heal.")
+    cfg = config_from_dict({"label": {"codebook": str(tmp_path / "missing.toml")}})
+    with pytest.raises(ConfigError, match="label.codebook: file does not exist"):
+        run(raw, tmp_path / "out", cfg)
+    assert not (tmp_path / "out").exists()
+    out_file = tmp_path / "out_is_a_file"
+    out_file.write_text("x")
+    with pytest.raises(ConfigError, match="output directory: must be a folder"):
+        run(raw, out_file, config_from_dict({"label": {"enabled": False}}))
+
+
+def test_cli_reports_missing_config_paths(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from discourse.cli import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[label]\nweights = "nowhere.json"\n')
+    result = CliRunner().invoke(
+        app, ["run", "-i", str(tmp_path), "-o", str(tmp_path / "out"), "-c", str(cfg)]
+    )
+    assert result.exit_code == 1
+    assert "label.weights: file or folder does not exist" in result.output.replace("\n", "")

@@ -329,6 +329,44 @@ class PipelineConfig(_Section):
         """
         return self.label.cache_dir or self.embeddings.cache_dir or str(Path(output_dir) / "cache")
 
+    def check_paths(self, output_dir: str | os.PathLike[str] | None = None) -> None:
+        """Check, before any work is done, that the paths the config names exist.
+
+        Raises
+        ------
+        ConfigError
+            Listing every problem: a codebook, weights, salt file or (explicitly set) annotation
+            folder that does not exist, or a cache folder that is an existing file.
+        """
+        problems: list[str] = []
+
+        def need(value: str | None, what: str, kind: str) -> None:
+            if not value:
+                return
+            p = Path(value).expanduser()
+            ok = {"file": p.is_file(), "dir": p.is_dir(), "any": p.exists()}[kind]
+            if not ok:
+                noun = {"file": "file", "dir": "folder", "any": "file or folder"}[kind]
+                found = " (it is a folder)" if kind == "file" and p.is_dir() else ""
+                found = " (it is a file)" if kind == "dir" and p.is_file() else found
+                problems.append(f"{what}: {noun} does not exist: {p}{found}")
+
+        need(self.privacy.salt_file, "privacy.salt_file", "file")
+        if self.label.enabled:
+            need(self.label.codebook, "label.codebook", "file")
+            need(self.label.weights, "label.weights", "any")
+        if self.analysis.enabled and "annotations" in self.analysis.model_fields_set:
+            need(self.analysis.annotations, "analysis.annotations", "dir")
+        caches = [("label.cache_dir", self.label.cache_dir)]
+        caches.append(("embeddings.cache_dir", self.embeddings.cache_dir))
+        if output_dir is not None:
+            caches.append(("output directory", str(output_dir)))
+        for what, value in caches:
+            if value and Path(value).expanduser().is_file():
+                problems.append(f"{what}: must be a folder, but is a file: {value}")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
     def public_dict(self) -> dict[str, Any]:
         """The configuration as written to the manifest: the salt is replaced by a fingerprint."""
         data = self.model_dump(mode="json")
@@ -394,7 +432,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
     Raises
     ------
     ConfigError
-        If the file does not exist, is not valid TOML, or does not validate.
+        If the file does not exist, is not valid TOML, does not validate, or names paths that
+        do not exist (see :meth:`PipelineConfig.check_paths`).
     """
     if path is None:
         return PipelineConfig()
@@ -417,4 +456,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         value = block.get(key) if isinstance(block, dict) else None
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
             block[key] = str((p.parent / value).resolve())
-    return config_from_dict(data)
+    config = config_from_dict(data)
+    try:
+        config.check_paths()
+    except ConfigError as exc:
+        raise ConfigError(f"config file {p}: {exc}") from None
+    return config

@@ -483,6 +483,7 @@ def run(
         raise ConfigError(
             "the output directory must not be inside the input directory (raw data is read-only)"
         )
+    cfg.check_paths(output_dir)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ingested = ingest_corpus(input_dir, cfg, progress)
