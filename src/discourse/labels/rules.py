@@ -1,9 +1,15 @@
 """Rules labeler: the codebook's patterns as spaCy matchers over lemmas, with negation scope.
 
 Texts are tokenised with ``spacy.blank("en")`` and lemmatised with spaCy's lookup lemmatizer
-(tables from ``spacy-lookups-data``): no tagger or parser is needed (about 35-50k words/s on one
-core here; ``benchmarks/bench_stages.py`` measures it). Patterns are compiled through the same
-pipeline, so a pattern written as "misses" matches every form of "miss".
+(tables from ``spacy-lookups-data``): no tagger or parser is needed. Patterns are compiled
+through the same pipeline, so a pattern written as "misses" matches every form of "miss".
+
+Speed (``benchmarks/bench_rules.py``): the regex backend runs spaCy's tokenizer only and reads
+the tokens as arrays; the lemmatizer's lookup is cached per word type instead of being applied
+to every token, and each pattern's regular expression is tried only at the tokens within its
+length before one of its anchor words, not at every token. Both give exactly what the full
+pipeline and a scan from every token give; ``tests/labels/test_rules_speed_equivalence.py``
+checks this against the spaCy Matcher backend.
 
 Negation and purpose: a stance match is discarded when a negation cue stands before it in the
 same clause, within ``negation_window`` tokens, or inside it ("no contact is *not to get your ex
@@ -216,11 +222,12 @@ class RuleLabeler(BaseLabeler):
         self.weights = weights
 
     # -- compilation -----------------------------------------------------------------------------
-    def _compiled(self) -> list[tuple[frozenset[str], Any, tuple[str, str, float, bool]]]:
+    def _compiled(self) -> list[tuple[frozenset[str], _Anchored | None, Any, _Meta]]:
         """One matcher per codebook pattern, with its anchors and (label, rule, weight, negatable).
 
         Anchors are the values of a pattern's most selective required token: a text that holds
-        none of them cannot match, and its matcher is skipped.
+        none of them cannot match, and its matcher is skipped. With the regex backend the
+        anchors also say where a match can start (see :class:`_Anchored`).
         """
         cached = getattr(self, "_matcher_cache", None)
         cb = self._cb()
@@ -236,16 +243,23 @@ class RuleLabeler(BaseLabeler):
                 if not patterns:
                     raise ValueError(f"pattern {key} compiles to nothing: {p.pattern!r}")
                 matcher = _make_matcher(key, patterns, self.backend)
+                anchors = _anchors(patterns)
+                anchored = _Anchored.build(patterns) if self.backend == "regex" else None
                 compiled.append(
-                    (_anchors(patterns), matcher, (spec.name, p.id, p.weight, negatable))
+                    (anchors, anchored, matcher, (spec.name, p.id, p.weight, negatable))
                 )
 
         for spec in cb.stance.labels:
             add(spec, False)
         for spec in cb.themes:
             add(spec, True)
-        self._matcher_cache = (cb, self.backend, compiled)
+        self._matcher_cache = (cb, self.backend, compiled, _AnchorIndex(compiled))
         return compiled
+
+    def _anchor_index(self) -> _AnchorIndex:
+        """The regex backend's patterns by anchor word (see :class:`_Anchored`)."""
+        self._compiled()
+        return self._matcher_cache[3]
 
     # -- matching ----------------------------------------------------------------------------
     def matches(self, text: str) -> list[Match]:
@@ -257,17 +271,14 @@ class RuleLabeler(BaseLabeler):
         return out
 
     def _matches_in(self, text: str, offset: int, compiled: list[Any]) -> list[Match]:
-        doc = _nlp()(text)
-        toks = _Tokens(doc)
-        target = toks if self.backend == "regex" else _lowered_doc(doc, toks)
-        raw = []
-        for anchors, matcher, meta in compiled:
-            if anchors and anchors.isdisjoint(toks.words):
-                continue
-            raw.extend((meta, start, end) for start, end in matcher(target))
+        toks, raw = self._raw_matches(text, compiled)
         if not raw:
             return []
-        questions = [(s, e) for s, e in sentence_spans(text) if text[s:e].rstrip().endswith("?")]
+        questions = (
+            [(s, e) for s, e in sentence_spans(text) if text[s:e].rstrip().endswith("?")]
+            if "?" in text
+            else []
+        )
         found: dict[tuple[str, int], Match] = {}
         for (label, rule, weight, negatable), start, end in raw:
             if negatable and self._negated(toks, start, end):
@@ -282,10 +293,38 @@ class RuleLabeler(BaseLabeler):
                 found[k] = m
         return sorted(found.values(), key=lambda m: (m.start, m.label, m.rule))
 
+    def _raw_matches(
+        self, text: str, compiled: list[Any]
+    ) -> tuple[_Tokens, list[tuple[_Meta, int, int]]]:
+        """The tokens of ``text`` and every pattern's token spans in it, in codebook order,
+        before negation and de-duplication."""
+        raw: list[tuple[_Meta, int, int]] = []
+        if self.backend == "regex":
+            toks = _text_tokens(text)
+            words = toks.words
+            index = self._anchor_index()
+            positions = toks.positions(index.vocab)
+            # Only the patterns one of whose anchor words occurs can match, in codebook order.
+            for k in index.candidates(positions):
+                anchors, anchored, matcher, meta = compiled[k]
+                if anchors and anchors.isdisjoint(words):
+                    continue
+                starts = range(len(toks.text)) if anchored is None else anchored.starts(positions)
+                raw.extend((meta, start, end) for start, end in matcher(toks, starts))
+            return toks, raw
+        doc = _nlp()(text)
+        toks = _Tokens.from_doc(doc)
+        target = _lowered_doc(doc, toks)
+        for anchors, _, matcher, meta in compiled:
+            if anchors and anchors.isdisjoint(toks.words):
+                continue
+            raw.extend((meta, start, end) for start, end in matcher(target))
+        return toks, raw
+
     def _negated(self, toks: _Tokens, start: int, end: int) -> bool:
         """A negation cue in the clause before the match, or inside it ("no contact is *not*
         a way to get him back"); the "no" of "no contact" does not count."""
-        lo = max(toks.clause[start], start - self.negation_window)
+        lo = max(toks.clause_start(start), start - self.negation_window)
         for i in [*range(start - 1, lo - 1, -1), *range(start, end)]:
             lem, low = toks.lemma[i], toks.lower[i]
             if lem in _NEGATION_LEMMAS or low in ("n't", "not"):
@@ -435,23 +474,60 @@ class RuleLabeler(BaseLabeler):
 
 _SAFE = str.maketrans({" ": "_", "/": "_", "\n": "_", "\t": "_", "\r": "_"})
 
+#: (label, rule, weight, negatable) of one codebook pattern.
+_Meta = tuple[str, str, float, bool]
+
+
+def _piece(lemma: str, lower: str) -> str:
+    """A token in the regex backend's encoded text: "lemma/lower " with separators replaced."""
+    return f"{(lemma or '_').translate(_SAFE)}/{(lower or '_').translate(_SAFE)} "
+
+
+def _is_break(lower: str) -> bool:
+    return lower in _CLAUSE_BREAK or "\n" in lower
+
 
 class _Tokens:
-    """A Doc's tokens as plain lists (one pass over the Doc), plus the string
-    "lemma/lower lemma/lower ..." the regular-expression backend matches against."""
+    """A text's tokens as plain sequences, plus the string "lemma/lower lemma/lower ..." the
+    regular-expression backend matches against (``starts``: where each token begins in it)."""
 
-    __slots__ = ("clause", "encoded", "idx", "lemma", "lower", "starts", "text", "words")
+    __slots__ = (
+        "breaks",
+        "encoded",
+        "idx",
+        "lemma",
+        "lower",
+        "starts",
+        "text",
+        "tlemma",
+        "tlower",
+        "words",
+    )
 
-    def __init__(self, doc: Any) -> None:
+    text: Sequence[str]
+    idx: Sequence[int]
+    lower: Sequence[str]
+    lemma: Sequence[str]
+    tlemma: Sequence[str]
+    tlower: Sequence[str]
+    words: set[str]
+    encoded: str
+    starts: list[int]
+    breaks: list[int]
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> _Tokens:
+        """From a Doc that went through the whole pipeline, one Token at a time (the reference
+        the fast path is compared against, and the spaCy backend's input)."""
+        self = cls()
         self.text = [t.text for t in doc]
         self.idx = [t.idx for t in doc]
         self.lower = [t.lower() for t in self.text]
         self.lemma = [(t.lemma_ or t.text).lower() for t in doc]
+        self.tlemma = [(lem or "_").translate(_SAFE) for lem in self.lemma]
+        self.tlower = [(low or "_").translate(_SAFE) for low in self.lower]
         self.words = set(self.lemma) | set(self.lower)
-        pieces = [
-            f"{(lem or '_').translate(_SAFE)}/{(low or '_').translate(_SAFE)} "
-            for lem, low in zip(self.lemma, self.lower)
-        ]
+        pieces = [_piece(lem, low) for lem, low in zip(self.lemma, self.lower)]
         starts, pos = [], 0
         for piece in pieces:
             starts.append(pos)
@@ -459,12 +535,121 @@ class _Tokens:
         starts.append(pos)
         self.encoded = "".join(pieces)
         self.starts = starts
-        clause, current = [], 0
-        for i, low in enumerate(self.lower):
-            clause.append(current)
-            if low in _CLAUSE_BREAK or "\n" in low:
-                current = i + 1
-        self.clause = clause
+        self.breaks = [i for i, low in enumerate(self.lower) if _is_break(low)]
+        return self
+
+    def clause_start(self, i: int) -> int:
+        """The first token of token ``i``'s clause (the token after the last break before it)."""
+        k = bisect.bisect_left(self.breaks, i)
+        return self.breaks[k - 1] + 1 if k else 0
+
+    def positions(self, vocab: frozenset[str]) -> dict[str, list[int]]:
+        """Token positions of each word of ``vocab`` (encoded lemma or lower form) in the text."""
+        out: dict[str, list[int]] = {}
+        for forms in (self.tlemma, self.tlower):
+            for i in [i for i, w in enumerate(forms) if w in vocab]:
+                out.setdefault(forms[i], []).append(i)
+        return out
+
+
+class _TypeCache:
+    """The regex backend's tokens without the pipeline's per-Token work.
+
+    Only spaCy's tokenizer runs over the text (the same tokenizer ``_nlp()`` uses, so the same
+    tokens), and its tokens are read as arrays. Everything else about a token depends on its
+    text alone, so it is computed once per word type and cached: the lookup lemmatizer gives a
+    token without a lemma ``table.get(text, text)``; here its own ``lemmatize`` is called on the
+    first token of each type, exactly as its ``__call__`` would. A Doc that already holds lemmas
+    (which spaCy's tokenizer never sets) or a pipeline that is not a lookup lemmatizer with its
+    table goes through the full pipeline instead. The cache is emptied when it holds more than
+    ``max_types`` types.
+    """
+
+    max_types = 200_000
+
+    def __init__(self, nlp: Any) -> None:
+        from spacy.attrs import IDX, LEMMA, ORTH
+
+        self.nlp = nlp
+        self.attrs = [ORTH, IDX, LEMMA]
+        lemmatizer = nlp.get_pipe("lemmatizer") if nlp.pipe_names == ["lemmatizer"] else None
+        self.usable = (
+            lemmatizer is not None
+            and lemmatizer.mode == "lookup"
+            and "lemma_lookup" in lemmatizer.lookups.tables
+        )
+        self.lemmatizer = lemmatizer
+        self.types: dict[int, tuple[Any, ...]] = {}
+
+    def tokens(self, text: str) -> _Tokens:
+        if not self.usable:
+            return _Tokens.from_doc(self.nlp(text))
+        doc = self.nlp.make_doc(text)
+        if not len(doc):
+            return _Tokens.from_doc(doc)
+        arr = doc.to_array(self.attrs)
+        if arr[:, 2].any() and not self.lemmatizer.overwrite:
+            return _Tokens.from_doc(self.nlp(text))
+        orths = arr[:, 0].tolist()
+        types = self.types
+        infos = list(map(types.get, orths))
+        if None in infos:
+            if len(types) > self.max_types:
+                types.clear()
+            i = infos.index(None)
+            while True:
+                infos[i] = types.get(orths[i]) or self._add(doc[i])
+                try:
+                    i = infos.index(None, i + 1)
+                except ValueError:
+                    break
+        toks = _Tokens()
+        (
+            toks.text,
+            toks.lower,
+            toks.lemma,
+            toks.tlemma,
+            toks.tlower,
+            pieces,
+            lengths,
+            breaks,
+        ) = zip(*infos)
+        toks.idx = arr[:, 1].tolist()
+        toks.words = set(toks.lemma)
+        toks.words.update(toks.lower)
+        toks.encoded = "".join(pieces)
+        toks.starts = list(itertools.accumulate(lengths, initial=0))
+        toks.breaks = list(itertools.compress(itertools.count(), breaks))
+        return toks
+
+    def _add(self, token: Any) -> tuple[Any, ...]:
+        # The lemmatizer's __call__ for one token (its lemma is 0: checked above), then the
+        # lemma read back through the StringStore as ``Token.lemma_`` does.
+        token.lemma_ = self.lemmatizer.lemmatize(token)[0]
+        text = token.text
+        lower = _same(text, text.lower())
+        lemma = _same(lower, (token.lemma_ or text).lower())
+        tlemma = _same(lemma, (lemma or "_").translate(_SAFE))
+        tlower = _same(lower, (lower or "_").translate(_SAFE))
+        piece = f"{tlemma}/{tlower} "
+        info = (text, lower, lemma, tlemma, tlower, piece, len(piece), _is_break(lower))
+        self.types[token.orth] = info
+        return info
+
+
+def _same(old: str, new: str) -> str:
+    """``new``, as the ``old`` object when they are equal (the cache keeps fewer strings)."""
+    return old if new == old else new
+
+
+@lru_cache(maxsize=1)
+def _type_cache() -> _TypeCache:
+    return _TypeCache(_nlp())
+
+
+def _text_tokens(text: str) -> _Tokens:
+    """``_Tokens.from_doc(_nlp()(text))``, computed without the per-Token work."""
+    return _type_cache().tokens(text)
 
 
 def _lowered_doc(doc: Any, toks: _Tokens) -> Any:
@@ -495,6 +680,109 @@ def _anchors(patterns: list[list[dict[str, Any]]]) -> frozenset[str]:
     return frozenset(out)
 
 
+#: Very frequent English words and marks (lemmas and lower-case forms): poor anchors for telling
+#: where a pattern can match, since they occur everywhere. Only speed depends on this list.
+_FREQUENT = frozenset(
+    """
+    the be is are was were been being am 's 're 'm to of and a an in that have has had 've i
+    it for not n't no on with he as you do does did at this but his by from they we say said
+    her she or will 'll would 'd my one all there their what so up out if about who get got
+    which go going went me when make can like time just him know take people into year your
+    good some could them see other than then now look only come its over think also back after
+    use two how our work first well way even new want because any these give day most us
+    should might must may feel thing really very too much more need let tell try still here
+    where why something anything nothing never always yourself myself ex
+    . , ' " ! ? - -- — : ; ( ) ...
+    """.split()  # noqa: SIM905
+)
+
+
+def _position_anchor(pattern: list[dict[str, Any]]) -> tuple[int, set[str]] | None:
+    """Index and values of the required token of ``pattern`` that best tells where it can
+    match: few values, few of them frequent words, near the pattern's start (a match can start
+    up to ``index`` tokens before it). ``None`` when every token is optional or unconstrained."""
+    best: tuple[int, set[str]] | None = None
+    best_cost = 0
+    for i, tok in enumerate(pattern):
+        if tok.get("OP") in ("?", "*"):
+            continue
+        for attr in ("LEMMA", "LOWER"):
+            val = tok.get(attr)
+            if val is None:
+                continue
+            values = set(val["IN"]) if isinstance(val, dict) else {val}
+            cost = (i + 1) * sum(100 if v in _FREQUENT else 1 for v in values)
+            if best is None or cost < best_cost:
+                best, best_cost = (i, values), cost
+    return best
+
+
+class _Anchored:
+    """Where a pattern's match can start, given where its anchor words occur.
+
+    Each alternative of the pattern has a required token ``i`` (:func:`_position_anchor`); a
+    match of the alternative starting at token ``p`` holds it at ``p + j`` with ``j <= i`` (the
+    optional tokens before it may be absent). So only the tokens up to ``i`` before an
+    occurrence of one of its words need trying; ``offsets`` keeps the largest ``i`` per word, in
+    the encoded form the regex sees. ``build`` gives ``None`` when an alternative has no
+    required token (every token must then be tried).
+    """
+
+    __slots__ = ("offsets", "words")
+
+    def __init__(self, offsets: dict[str, int]) -> None:
+        self.offsets = offsets
+        self.words = frozenset(offsets)
+
+    @classmethod
+    def build(cls, patterns: list[list[dict[str, Any]]]) -> _Anchored | None:
+        offsets: dict[str, int] = {}
+        for pattern in patterns:
+            choice = _position_anchor(pattern)
+            if choice is None:
+                return None
+            i, values = choice
+            for v in values:
+                key = (v or "_").translate(_SAFE)
+                offsets[key] = max(offsets.get(key, 0), i)
+        return cls(offsets)
+
+    def starts(self, positions: dict[str, list[int]]) -> list[int]:
+        """Sorted candidate start tokens, from the anchor words' ``positions`` in a text."""
+        out: list[int] = []
+        for word in self.words.intersection(positions):
+            back = self.offsets[word]
+            if back == 0:
+                out.extend(positions[word])
+            else:
+                for a in positions[word]:
+                    out.extend(range(a - back if a > back else 0, a + 1))
+        return sorted(set(out))
+
+
+class _AnchorIndex:
+    """For each anchor word, the patterns (indices into the compiled list) it anchors."""
+
+    __slots__ = ("always", "by_word", "vocab")
+
+    def __init__(self, compiled: list[tuple[frozenset[str], _Anchored | None, Any, _Meta]]):
+        by_word: dict[str, list[int]] = defaultdict(list)
+        self.always = [k for k, (_, anchored, _, _) in enumerate(compiled) if anchored is None]
+        for k, (_, anchored, _, _) in enumerate(compiled):
+            for word in anchored.words if anchored is not None else ():
+                by_word[word].append(k)
+        self.by_word = dict(by_word)
+        self.vocab = frozenset(by_word)
+
+    def candidates(self, positions: dict[str, list[int]]) -> list[int]:
+        """Sorted indices of the patterns that can match a text with these anchor ``positions``
+        (the patterns without anchors included)."""
+        out = set(self.always)
+        for word in positions:
+            out.update(self.by_word[word])
+        return sorted(out)
+
+
 def _token_regex(tok: dict[str, Any]) -> str:
     if set(tok) <= {"OP"}:
         body = r"[^ ]+ "
@@ -510,7 +798,12 @@ def _token_regex(tok: dict[str, Any]) -> str:
 
 
 def _make_matcher(key: str, patterns: list[list[dict[str, Any]]], backend: str) -> Any:
-    """A callable ``doc -> [(start, end), ...]`` token spans, for one codebook pattern."""
+    """A callable giving one codebook pattern's matches as token spans ``[(start, end), ...]``.
+
+    spaCy backend: ``matcher(doc)``. Regex backend: ``matcher(tokens, starts)``: at each start
+    token in ``starts`` (ascending), the span of the first alternative that fits there (the
+    alternatives are longest first); trying every token gives every match.
+    """
     if backend == "spacy":
         from spacy.matcher import Matcher
 
@@ -520,16 +813,17 @@ def _make_matcher(key: str, patterns: list[list[dict[str, Any]]], backend: str) 
     if backend != "regex":
         raise ValueError(f"unknown matcher backend {backend!r}; valid: regex, spacy")
     body = "|".join("".join(_token_regex(t) for t in p) for p in patterns)
-    rx = re.compile(rf"(?:^|(?<= ))(?=((?:{body})))")
+    rx_match = re.compile(f"(?:{body})").match
 
-    def match(enc: _Tokens) -> list[tuple[int, int]]:
+    def match(toks: _Tokens, starts: Sequence[int]) -> list[tuple[int, int]]:
         out = []
-        for m in rx.finditer(enc.encoded):
-            if not m.group(1):
+        encoded, offsets = toks.encoded, toks.starts
+        for start in starts:
+            pos = offsets[start]
+            m = rx_match(encoded, pos)
+            if m is None or m.end() == pos:
                 continue
-            start = bisect.bisect_left(enc.starts, m.start(1))
-            end = bisect.bisect_left(enc.starts, m.end(1))
-            out.append((start, end))
+            out.append((start, bisect.bisect_left(offsets, m.end(), start)))
         return out
 
     return match
