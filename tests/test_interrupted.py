@@ -1,9 +1,10 @@
-"""A run killed with SIGKILL leaves the previous outputs intact; the next run completes and
-gives the same result as an uninterrupted one."""
+"""A run killed with SIGKILL leaves the previous outputs intact; the next run completes, reuses
+the stages the killed run finished, and gives the same result as an uninterrupted one."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import subprocess
 import sys
@@ -65,9 +66,12 @@ def test_sigkill_keeps_previous_outputs_and_rerun_matches(tmp_path: Path) -> Non
             break
     assert killed >= 2, "the run finished before it could be killed: make it longer"
 
-    # the next run cleans up the abandoned staging folders and completes
+    # the next run cleans up the abandoned staging folders, reuses the stages the killed runs
+    # finished (only they ran with this salt), and completes
     subprocess.run(_cmd(out, second), check=True, capture_output=True)
     assert not list(out.glob(".staging-*"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "ingest" in manifest["reused_stages"]
     reference = tmp_path / "reference"
     subprocess.run(_cmd(reference, second), check=True, capture_output=True)
     got, want = _snapshot(out), _snapshot(reference)

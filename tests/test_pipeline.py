@@ -58,6 +58,7 @@ def test_outputs_contract(corpus: Path, tmp_path: Path, config: PipelineConfig) 
     out = tmp_path / "out"
     result = _run(corpus, out, config)
     assert sorted(p.name for p in out.iterdir()) == [
+        "cache",  # the stage store (stages/) and, with model labelers, embeddings
         "documents.parquet",
         "labels.parquet",
         "manifest.json",
@@ -212,7 +213,7 @@ def test_failed_write_keeps_previous_outputs(
 
     monkeypatch.setattr(io_utils.pq, "write_table", boom)
     with pytest.raises(OSError, match="disk full"):
-        _run(corpus, out, config)
+        run(corpus, out, config, reuse=False)
     assert (out / "segments.parquet").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 

@@ -47,6 +47,16 @@ RunOutputOpt = Annotated[
 ]
 
 
+ReuseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--reuse/--no-reuse",
+        help="Reuse finished stages whose inputs and config are unchanged "
+        "(stored in <cache>/stages); --no-reuse recomputes everything.",
+    ),
+]
+
+
 def _run_pipeline(
     input_dir: Path,
     output_dir: Path,
@@ -56,6 +66,7 @@ def _run_pipeline(
     label: bool = True,
     topics: bool = True,
     figures: bool = True,
+    reuse: bool = True,
 ) -> None:
     from discourse.ingest.files import discover
     from discourse.pipeline import run
@@ -94,6 +105,7 @@ def _run_pipeline(
                 on_stage=stage,
                 topics=topics,
                 figures=figures,
+                reuse=reuse,
             )
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -148,9 +160,12 @@ def run_cli(
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="Draw figures and tables (stage 6).")
     ] = True,
+    reuse: ReuseOpt = True,
 ) -> None:
     """Run the pipeline on raw inputs: ingest, clean, segment, label, topics, figures."""
-    _run_pipeline(input_dir, output_dir, config, quiet, "run", topics=topics, figures=figures)
+    _run_pipeline(
+        input_dir, output_dir, config, quiet, "run", topics=topics, figures=figures, reuse=reuse
+    )
 
 
 @app.command("ingest")
@@ -159,10 +174,19 @@ def ingest_cli(
     output_dir: OutputOpt = Path("data/processed"),
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    reuse: ReuseOpt = True,
 ) -> None:
     """Ingest, clean and segment only: documents.parquet, segments.parquet, manifest, quarantine."""
     _run_pipeline(
-        input_dir, output_dir, config, quiet, "ingest", label=False, topics=False, figures=False
+        input_dir,
+        output_dir,
+        config,
+        quiet,
+        "ingest",
+        label=False,
+        topics=False,
+        figures=False,
+        reuse=reuse,
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from discourse import __version__
 from discourse.clean.boilerplate import BoilerplateDetector
@@ -41,6 +42,7 @@ from discourse.io_utils import (
 )
 from discourse.privacy import Pseudonymiser
 from discourse.segment.segmenter import segment_document
+from discourse.stage_cache import StageCache, hash_tree
 
 __all__ = ["IngestResult", "RunResult", "ingest_corpus", "load_sources", "run"]
 
@@ -432,6 +434,36 @@ def _topic_stage(
     return info
 
 
+def _figure_stage(
+    stage: Path, cfg: PipelineConfig, cache: str, make_figures: Any
+) -> dict[str, Any]:
+    info = make_figures(stage, stage, cfg, cache_dir=cache)
+    info["outputs"] = [*info["outputs"], "figures_manifest.json"]
+    return info
+
+
+def _packaged_codebook() -> str:
+    from importlib import resources
+
+    return str(resources.files("discourse.resources").joinpath("codebook.toml"))
+
+
+def input_fingerprint(input_dir: Path, config: PipelineConfig) -> list[list[Any]]:
+    """What the ingest stage reads: every discovered path with its skip reason or SHA-256."""
+    if not input_dir.is_dir():
+        raise ConfigError(f"input directory does not exist: {input_dir}")
+    out: list[list[Any]] = []
+    for f in discover(input_dir, config.ingest.exclude, config.ingest.follow_symlinks):
+        if f.skip_reason:
+            out.append([f.rel, "skip", f.skip_reason])
+            continue
+        try:
+            out.append([f.rel, "file", hash_tree(f.path)])
+        except OSError as exc:
+            out.append([f.rel, "error", str(exc)])
+    return out
+
+
 def run(
     input_dir: str | Path,
     output_dir: str | Path,
@@ -442,6 +474,7 @@ def run(
     on_stage: Any = None,
     topics: bool = True,
     figures: bool = True,
+    reuse: bool = True,
 ) -> RunResult:
     """Run ingest -> clean -> segment -> label and write the outputs.
 
@@ -469,6 +502,10 @@ def run(
     figures
         Draw the figures and tables (``figures/``, ``tables/``) when ``config.analysis.enabled``
         is also true.
+    reuse
+        Reuse finished stages whose inputs and config are unchanged (see
+        :mod:`discourse.stage_cache`; stored under ``<cache_dir>/stages``). ``False`` recomputes
+        everything. The manifest lists the reused stages in ``reused_stages``.
 
     Returns
     -------
@@ -485,30 +522,106 @@ def run(
         )
     cfg.check_paths(output_dir)
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    ingested = ingest_corpus(input_dir, cfg, progress)
-    timings["ingest"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    if on_stage:
-        on_stage(f"clean, segment, pseudonymise: {len(ingested.documents)} documents")
-    pseudonymiser = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy)
-    documents, segments, totals = build_tables(ingested, cfg, pseudonymiser)
-    timings["clean_segment_privacy"] = time.perf_counter() - t1
     cache = cfg.cache_dir(output_dir)
+    store = StageCache(Path(cache) / "stages" if reuse else None)
+    reused: list[str] = []
+    public = cfg.public_dict()
+    salt_id = cfg.salt_fingerprint()
+
+    t0 = time.perf_counter()
+    ingest_key = store.key(
+        "ingest",
+        {
+            "inputs": input_fingerprint(input_dir, cfg),
+            "config": {k: public[k] for k in ("ingest", "clean", "boilerplate", "segment")},
+            "privacy": public["privacy"],
+            "salt": salt_id,
+            "readers": readers.versions(),
+        },
+    )
+    hit = store.get("ingest", ingest_key)
+    if hit is not None:
+        files = [FileRecord(**d) for d in hit.info["inputs"]]
+        quarantine = [QuarantineEntry(**q) for q in hit.info["quarantine"]]
+        totals = hit.info["totals"]
+        documents = pq.read_table(hit.path / "documents.parquet")
+        segments = pq.read_table(hit.path / "segments.parquet")
+        reused.append("ingest")
+        timings["ingest"] = time.perf_counter() - t0
+    else:
+        ingested = ingest_corpus(input_dir, cfg, progress)
+        timings["ingest"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        if on_stage:
+            on_stage(f"clean, segment, pseudonymise: {len(ingested.documents)} documents")
+        pseudonymiser = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy)
+        documents, segments, totals = build_tables(ingested, cfg, pseudonymiser)
+        files, quarantine = ingested.files, ingested.quarantine
+        timings["clean_segment_privacy"] = time.perf_counter() - t1
     with staged_outputs(output_dir) as stage:
         t2 = time.perf_counter()
-        write_parquet(documents, stage / "documents.parquet")
-        write_parquet(segments, stage / "segments.parquet")
-        write_text(_quarantine_csv(ingested.quarantine), stage / "quarantine.csv")
-        timings["write"] = time.perf_counter() - t2
         outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
+        if hit is not None:
+            hit.restore(stage)
+        else:
+            write_parquet(documents, stage / "documents.parquet")
+            write_parquet(segments, stage / "segments.parquet")
+            write_text(_quarantine_csv(quarantine), stage / "quarantine.csv")
+            store.put(
+                "ingest",
+                ingest_key,
+                stage,
+                outputs,
+                {
+                    "inputs": [f.as_dict() for f in files],
+                    "quarantine": [q.__dict__ for q in quarantine],
+                    "totals": totals,
+                },
+            )
+        timings["write"] = time.perf_counter() - t2
+        hashes = {name: sha256_file(stage / name) for name in outputs}
+
+        def run_stage(name: str, parts: dict[str, Any], compute: Any) -> dict[str, Any]:
+            """Compute a stage (its info lists its ``outputs``) or restore it from the store."""
+            key = store.key(name, {"inputs": dict(sorted(hashes.items())), **parts})
+            found = store.get(name, key)
+            if found is not None:
+                found.restore(stage)
+                reused.append(name)
+                info = dict(found.info)
+            else:
+                info = compute()
+                info.setdefault("outputs", [])
+                store.put(name, key, stage, info["outputs"], info)
+            for out in info["outputs"]:
+                hashes[out] = sha256_file(stage / out)
+            return info
+
         label_info: dict[str, Any] | None = None
         labels = None
         if label and cfg.label.enabled:
             t3 = time.perf_counter()
             if on_stage:
                 on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
-            label_info, labels = _label_stage(segments, cfg, stage, cache)
+            computed: dict[str, Any] = {}
+
+            def compute_labels() -> dict[str, Any]:
+                info, computed["labels"] = _label_stage(segments, cfg, stage, cache)
+                return info
+
+            label_info = run_stage(
+                "label",
+                {
+                    # files by content, not by path: a copy of the same codebook is the same
+                    "config": public["label"] | {"cache_dir": None, "codebook": None},
+                    "codebook": hash_tree(cfg.label.codebook or _packaged_codebook()),
+                    "weights": hash_tree(cfg.label.weights),
+                },
+                compute_labels,
+            )
+            labels = computed.get("labels")
+            if labels is None:
+                labels = pq.read_table(stage / "labels.parquet").to_pandas()
             outputs += label_info.pop("outputs")
             timings["label"] = time.perf_counter() - t3
         topic_info: dict[str, Any] | None = None
@@ -519,7 +632,15 @@ def run(
                     f"topics: BERTopic and {cfg.topics.baseline}, "
                     f"{cfg.topics.stability_seeds} seeds"
                 )
-            topic_info = _topic_stage(segments, cfg, stage, labels, cache)
+            topic_info = run_stage(
+                "topics",
+                {
+                    "config": public["topics"],
+                    "embeddings": public["embeddings"] | {"cache_dir": None},
+                    "seed": cfg.seed,
+                },
+                lambda: _topic_stage(segments, cfg, stage, labels, cache),
+            )
             outputs += topic_info.pop("outputs", [])
             timings["topics"] = time.perf_counter() - t4
             if on_stage and "skipped" in topic_info:
@@ -531,9 +652,17 @@ def run(
             t5 = time.perf_counter()
             if on_stage:
                 on_stage("figures and tables")
-            figure_info = make_figures(stage, stage, cfg, cache_dir=cache)
+            figure_info = run_stage(
+                "figures",
+                {
+                    "config": public["analysis"],
+                    "annotations": hash_tree(cfg.analysis.annotations),
+                    "label": public["label"] | {"cache_dir": None},
+                    "seed": cfg.seed,
+                },
+                lambda: _figure_stage(stage, cfg, cache, make_figures),
+            )
             outputs += figure_info.pop("outputs")
-            outputs.append("figures_manifest.json")
             timings["figures"] = time.perf_counter() - t5
         manifest = {
             "discourse_version": __version__,
@@ -541,18 +670,19 @@ def run(
             "input_dir": str(input_dir),
             "output_dir": str(output_dir),
             "seed": cfg.seed,
-            "config": cfg.public_dict(),
-            "salt_fingerprint": cfg.salt_fingerprint(),
+            "config": public,
+            "salt_fingerprint": salt_id,
             "packages": _versions(),
             "readers": readers.versions(),
-            "inputs": [f.as_dict() for f in ingested.files],
-            "summary": _summary(ingested.files, segments, totals),
-            "quarantined": len(ingested.quarantine),
+            "inputs": [f.as_dict() for f in files],
+            "summary": _summary(files, segments, totals),
+            "quarantined": len(quarantine),
             "stages": {k: round(v, 3) for k, v in timings.items()},
+            "reused_stages": reused,
             "labels": label_info,
             "topics": topic_info,
             "figures": figure_info,
-            "outputs": {name: sha256_file(stage / name) for name in outputs},
+            "outputs": {name: hashes.get(name) or sha256_file(stage / name) for name in outputs},
         }
         write_json(manifest, stage / "manifest.json")
-    return RunResult(output_dir=output_dir, manifest=manifest, quarantine=ingested.quarantine)
+    return RunResult(output_dir=output_dir, manifest=manifest, quarantine=quarantine)
