@@ -212,6 +212,7 @@ def test_failed_write_keeps_previous_outputs(
         raise OSError("disk full")
 
     monkeypatch.setattr(io_utils.pq, "write_table", boom)
+    monkeypatch.setattr(io_utils.pq.ParquetWriter, "write_table", boom)  # streamed tables
     with pytest.raises(OSError, match="disk full"):
         run(corpus, out, config, reuse=False)
     assert (out / "segments.parquet").read_bytes() == before

@@ -57,6 +57,22 @@ ReuseOpt = Annotated[
 ]
 
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where per-file and per-segment work runs: pandas (this process) or dask.",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786); default: a local cluster.",
+    ),
+]
+
+
 def _run_pipeline(
     input_dir: Path,
     output_dir: Path,
@@ -67,12 +83,16 @@ def _run_pipeline(
     topics: bool = True,
     figures: bool = True,
     reuse: bool = True,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> None:
+    from discourse.engines import make_engine
     from discourse.ingest.files import discover
     from discourse.pipeline import run
 
     try:
         cfg = load_config(config)
+        runner = make_engine(engine, scheduler)
         n_files = (
             len(discover(input_dir, [], cfg.ingest.follow_symlinks)) if input_dir.is_dir() else 0
         )
@@ -106,6 +126,7 @@ def _run_pipeline(
                 topics=topics,
                 figures=figures,
                 reuse=reuse,
+                engine=runner,
             )
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -161,10 +182,21 @@ def run_cli(
         bool, typer.Option("--figures/--no-figures", help="Draw figures and tables (stage 6).")
     ] = True,
     reuse: ReuseOpt = True,
+    engine: EngineOpt = "pandas",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the pipeline on raw inputs: ingest, clean, segment, label, topics, figures."""
     _run_pipeline(
-        input_dir, output_dir, config, quiet, "run", topics=topics, figures=figures, reuse=reuse
+        input_dir,
+        output_dir,
+        config,
+        quiet,
+        "run",
+        topics=topics,
+        figures=figures,
+        reuse=reuse,
+        engine=engine,
+        scheduler=scheduler,
     )
 
 
@@ -175,6 +207,8 @@ def ingest_cli(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     reuse: ReuseOpt = True,
+    engine: EngineOpt = "pandas",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Ingest, clean and segment only: documents.parquet, segments.parquet, manifest, quarantine."""
     _run_pipeline(
@@ -187,6 +221,8 @@ def ingest_cli(
         topics=False,
         figures=False,
         reuse=reuse,
+        engine=engine,
+        scheduler=scheduler,
     )
 
 

@@ -13,35 +13,43 @@ import io
 import platform
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from discourse import __version__
+from discourse.build import (
+    ROW_GROUP,
+    FileRecord,
+    FileTask,
+    TableSink,
+    document_rows,
+    process_files,
+    read_input_file,
+)
 from discourse.clean.boilerplate import BoilerplateDetector
 from discourse.config import ConfigError, PipelineConfig
-from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, word_count
-from discourse.dedup import mark_duplicates
-from discourse.ingest import SUFFIXES, ReadContext, SourceOverride, readers
+from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument
+from discourse.engines import LocalEngine
+from discourse.ingest import SourceOverride, readers
 from discourse.ingest.files import (
     InputFile,
     QuarantineEntry,
-    RejectedInput,
     discover,
 )
 from discourse.io_utils import (
+    atomic_path,
     sha256_file,
     staged_outputs,
     write_json,
-    write_parquet,
     write_text,
 )
 from discourse.privacy import Pseudonymiser
-from discourse.segment.segmenter import segment_document
 from discourse.stage_cache import StageCache, hash_tree
 
 __all__ = ["IngestResult", "RunResult", "ingest_corpus", "load_sources", "run"]
@@ -56,26 +64,6 @@ _PACKAGES = (
     "pydantic",
     "spacy",
 )
-
-
-@dataclass
-class FileRecord:
-    """One input file's line in the manifest."""
-
-    path: str
-    status: str
-    sha256: str | None = None
-    size_bytes: int | None = None
-    reader: str | None = None
-    reader_version: str | None = None
-    reason: str | None = None
-    notes: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items() if v not in (None, [], {})}
-        d["counts"] = dict(sorted(self.counts.items()))
-        return d
 
 
 @dataclass
@@ -130,25 +118,6 @@ def load_sources(input_dir: Path, config: PipelineConfig) -> dict[str, SourceOve
     return out
 
 
-def _reader_for(file: InputFile, data_head: bytes) -> str | None:
-    name = file.effective_name.lower()
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            return SUFFIXES[suffix]
-    head = data_head.lstrip()[:200]
-    if head.startswith(b"WEBVTT"):
-        return "vtt"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head[:1] in (b"{", b"["):
-        return "jsonl"
-    if head[:1].isdigit() and b"-->" in data_head[:300]:
-        return "srt"
-    if head.lower().startswith((b"<!doctype html", b"<html")):
-        return "html"
-    return "text"
-
-
 def ingest_corpus(input_dir: Path, config: PipelineConfig, progress: Any = None) -> IngestResult:
     """Read every file under ``input_dir``.
 
@@ -161,179 +130,172 @@ def ingest_corpus(input_dir: Path, config: PipelineConfig, progress: Any = None)
     progress
         Optional callable ``progress(path)`` called once per file.
     """
-    if not input_dir.is_dir():
-        raise ConfigError(f"input directory does not exist: {input_dir}")
-    sources = load_sources(input_dir, config)
+    plan = plan_inputs(input_dir, config)
     files: list[FileRecord] = []
     quarantine: list[QuarantineEntry] = []
     documents: list[ParsedDocument] = []
-    max_bytes = int(config.ingest.max_file_mb * 1e6)
-    discovered = discover(input_dir, config.ingest.exclude, config.ingest.follow_symlinks)
-    used_sources: set[str] = set()
-    first_with_hash: dict[str, str] = {}
-    for f in discovered:
+    for item in plan.items:
         if progress:
-            progress(f.rel)
-        if f.path.name == config.ingest.sources_file and f.path.parent == input_dir:
-            files.append(
-                FileRecord(path=f.rel, status="metadata", reason="sources file (per-file metadata)")
-            )
+            progress(item.rel if isinstance(item, FileTask) else item.path)
+        if isinstance(item, FileRecord):
+            files.append(item)
             continue
-        if f.skip_reason:
-            files.append(FileRecord(path=f.rel, status="skipped", reason=f.skip_reason))
-            continue
-        record = FileRecord(path=f.rel, status="processed")
+        f = InputFile(path=Path(item.path), rel=item.rel)
+        record, parsed, entries = read_input_file(f, config, item.override)
         files.append(record)
-        override = sources.get(f.rel) or sources.get(f.path.name)
-        used_sources.update(k for k in (f.rel, f.path.name) if k in sources)
-        ctx = ReadContext(config=config, override=override)
-        try:
-            data = f.read_bytes(max_bytes)
-            record.sha256 = f.sha256
-            record.size_bytes = f.path.stat().st_size
-            if f.sha256 in first_with_hash:
-                record.status = "skipped"
-                record.reason = (
-                    f"duplicate of {first_with_hash[f.sha256]} (same SHA-256); not read again"
-                )
-                continue
-            first_with_hash[f.sha256] = f.rel
-            if f.inner_name:
-                record.notes.append("gzip-compressed")
-            name = _reader_for(f, data[:512])
-            if name not in readers:
-                raise RejectedInput(f"no reader for this file type ({name})")
-            record.reader, record.reader_version = name, readers.entry(name).version
-            parsed = readers.get(name)(f, ctx)
-        except RejectedInput as exc:
-            record.status, record.reason = "quarantined", str(exc)
-            record.sha256 = record.sha256 or (f.sha256 or None)
-            quarantine.append(QuarantineEntry(path=f.rel, reason=str(exc)))
-            quarantine.extend(ctx.quarantined)
-            record.counts.update(ctx.counts)
-            continue
-        except Exception as exc:  # a reader bug must not lose the rest of the corpus
-            record.status, record.reason = (
-                "quarantined",
-                f"reader error: {type(exc).__name__}: {exc}",
-            )
-            quarantine.append(QuarantineEntry(path=f.rel, reason=record.reason))
-            continue
-        quarantine.extend(ctx.quarantined)
-        record.counts.update(ctx.counts)
-        record.notes.extend(ctx.notes)
-        record.counts["documents"] = len(parsed)
-        record.counts["units"] = sum(len(p.units) for p in parsed)
-        if "rows_read" in ctx.counts:
-            record.counts["rows_used"] = record.counts["units"]
-        if ctx.quarantined:
-            record.status = "partial"
-            if not parsed:
-                record.status = "quarantined"
-                record.reason = f"no usable rows: all {len(ctx.quarantined)} quarantined"
-                quarantine.append(QuarantineEntry(path=f.rel, reason=record.reason))
+        quarantine.extend(entries)
         documents.extend(parsed)
-    for key in sorted(set(sources) - used_sources):
-        files.append(
-            FileRecord(path=key, status="missing", reason="named in the sources file but not found")
-        )
+    files.extend(plan.missing)
     return IngestResult(documents=documents, files=files, quarantine=quarantine)
 
 
 def build_tables(
     ingested: IngestResult, config: PipelineConfig, pseudonymiser: Pseudonymiser
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
-    """Clean, segment, pseudonymise and mark duplicates; return the two output tables."""
+    """Clean, segment, pseudonymise and mark duplicates in memory; return the two tables.
+
+    :func:`run` streams the same rows to disk instead (:class:`~discourse.build.TableSink`);
+    this in-memory form is for notebooks and benchmarks on small corpora.
+    """
     detector = BoilerplateDetector(config.boilerplate)
     doc_rows: list[dict[str, Any]] = []
     seg_rows: list[dict[str, Any]] = []
     per_file: dict[str, Counter[str]] = {}
-    masked_author = pseudonymiser.pseudonym if config.privacy.pseudonymise else (lambda x: x)
     for parsed in ingested.documents:
-        doc = parsed.document
-        drafts, stats = segment_document(parsed, config, detector)
-        counter = per_file.setdefault(doc.path, Counter())
-        counter.update(stats)
-        names = {d.author for d in drafts if d.author}
-        if doc.author:
-            names.add(doc.author)
-        key_to_id: dict[str, str] = {}
-        rows = []
-        for pos, d in enumerate(drafts):
-            sid = f"{doc.doc_id}#{pos:04d}"
-            if d.key:
-                key_to_id[d.key] = sid
-            rows.append((sid, pos, d))
-        doc_words = 0
-        for sid, pos, d in rows:
-            text = pseudonymiser.mask_text(d.text, names)
-            n_words = word_count(text)
-            doc_words += n_words
-            seg_rows.append(
-                {
-                    "segment_id": sid,
-                    "doc_id": doc.doc_id,
-                    "source_type": d.source_type,
-                    "author": masked_author(d.author),
-                    "published": d.published
-                    or (doc.published if d.source_type != "comment" else None),
-                    "reply_to": key_to_id.get(d.reply_to_key) if d.reply_to_key else None,
-                    "reply_inference": d.reply_inference,
-                    "is_author_reply": bool(d.is_author_reply),
-                    "position": pos,
-                    "text": text,
-                    "n_words": n_words,
-                    "boilerplate": d.boilerplate_reason is not None,
-                    "boilerplate_reason": d.boilerplate_reason,
-                    "duplicate_of": None,
-                    "time_start": d.time_start,
-                    "time_end": d.time_end,
-                    "source_start": d.source_start,
-                    "source_end": d.source_end,
-                    "source_location": d.source_location,
-                    "_dedup_text": d.text,
-                }
-            )
-            counter["segments"] += 1
-            counter["boilerplate_segments"] += d.boilerplate_reason is not None
-        doc_author = doc.author
-        if doc_author and config.privacy.pseudonymise_document_authors:
-            doc_author = masked_author(doc_author)
-        doc_rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "source_type": doc.source_type,
-                "title": pseudonymiser.mask_text(doc.title, names) if doc.title else None,
-                "outlet": doc.outlet,
-                "author": doc_author,
-                "author_inferred": doc.author_inferred,
-                "published": doc.published,
-                "url": doc.url,
-                "path": doc.path,
-                "sha256": doc.sha256,
-                "n_words": doc_words,
-                "n_segments": len(rows),
-            }
-        )
-    dups = mark_duplicates(
-        [r["segment_id"] for r in seg_rows], [r.pop("_dedup_text") for r in seg_rows]
-    )
+        stats = per_file.setdefault(parsed.document.path, Counter())
+        doc_row, rows = document_rows(parsed, config, detector, pseudonymiser, stats)
+        doc_rows.append(doc_row)
+        seg_rows.extend(rows)
+    first: dict[str, str] = {}
     doc_path = {r["doc_id"]: r["path"] for r in doc_rows}
-    for row, dup in zip(seg_rows, dups):
-        row["duplicate_of"] = dup
-        if dup:
+    n_dups = 0
+    for row in seg_rows:
+        key = row.pop("_dedup_key")
+        if key in first:
+            row["duplicate_of"] = first[key]
             per_file[doc_path[row["doc_id"]]]["duplicate_segments"] += 1
+            n_dups += 1
+        else:
+            first[key] = row["segment_id"]
     for record in ingested.files:
         if record.path in per_file:
             record.counts.update(per_file[record.path])
     documents = pa.Table.from_pylist(doc_rows, schema=DOCUMENT_SCHEMA)
     segments = pa.Table.from_pylist(seg_rows, schema=SEGMENT_SCHEMA)
-    totals = {
-        "documents": len(doc_rows),
-        "segments": len(seg_rows),
-        "duplicate_segments": sum(d is not None for d in dups),
-    }
+    totals = {"documents": len(doc_rows), "segments": len(seg_rows), "duplicate_segments": n_dups}
     return documents, segments, totals
+
+
+@dataclass
+class InputPlan:
+    """The input files in order: records already final (skipped, metadata, byte-identical
+    duplicates) and tasks to process; sources-file entries not found; the ingest fingerprint."""
+
+    items: list[FileRecord | FileTask]
+    missing: list[FileRecord]
+    fingerprint: list[list[Any]]
+
+    @property
+    def tasks(self) -> list[FileTask]:
+        return [i for i in self.items if isinstance(i, FileTask)]
+
+
+def plan_inputs(input_dir: Path, config: PipelineConfig) -> InputPlan:
+    """Discover the inputs, hash them, and decide what each one is (nothing is parsed here)."""
+    if not input_dir.is_dir():
+        raise ConfigError(f"input directory does not exist: {input_dir}")
+    sources = load_sources(input_dir, config)
+    items: list[FileRecord | FileTask] = []
+    fingerprint: list[list[Any]] = []
+    used: set[str] = set()
+    first_with_hash: dict[str, str] = {}
+    for f in discover(input_dir, config.ingest.exclude, config.ingest.follow_symlinks):
+        if f.path.name == config.ingest.sources_file and f.path.parent == input_dir:
+            reason = "sources file (per-file metadata)"
+            items.append(FileRecord(path=f.rel, status="metadata", reason=reason))
+            fingerprint.append([f.rel, "metadata", hash_tree(f.path)])
+            continue
+        if f.skip_reason:
+            items.append(FileRecord(path=f.rel, status="skipped", reason=f.skip_reason))
+            fingerprint.append([f.rel, "skip", f.skip_reason])
+            continue
+        override = sources.get(f.rel) or sources.get(f.path.name)
+        used.update(k for k in (f.rel, f.path.name) if k in sources)
+        try:
+            sha, size = sha256_file(f.path), f.path.stat().st_size
+        except OSError as exc:  # the reader quarantines it with the reason
+            items.append(FileTask(path=str(f.path), rel=f.rel, override=override))
+            fingerprint.append([f.rel, "error", str(exc)])
+            continue
+        fingerprint.append([f.rel, "file", sha])
+        if sha in first_with_hash:
+            reason = f"duplicate of {first_with_hash[sha]} (same SHA-256); not read again"
+            items.append(FileRecord(f.rel, "skipped", sha256=sha, size_bytes=size, reason=reason))
+            continue
+        first_with_hash[sha] = f.rel
+        items.append(FileTask(path=str(f.path), rel=f.rel, override=override))
+    missing = [
+        FileRecord(path=key, status="missing", reason="named in the sources file but not found")
+        for key in sorted(set(sources) - used)
+    ]
+    return InputPlan(items=items, missing=missing, fingerprint=fingerprint)
+
+
+def _chunks(
+    tasks: list[FileTask], max_files: int = 32, max_bytes: int = 8_000_000
+) -> list[list[FileTask]]:
+    """Group files into engine work items of a few MB each (a large file is an item alone)."""
+    out: list[list[FileTask]] = []
+    cur: list[FileTask] = []
+    size = 0
+    for t in tasks:
+        try:
+            n = Path(t.path).stat().st_size
+        except OSError:
+            n = 0
+        if cur and (len(cur) >= max_files or size + n > max_bytes):
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(t)
+        size += n
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _ingest_stage(
+    plan: InputPlan, cfg: PipelineConfig, stage: Path, engine: Any, progress: Any
+) -> tuple[list[FileRecord], list[QuarantineEntry], dict[str, Any]]:
+    """Process every file with the engine and stream the rows to the two Parquet files."""
+    salt = cfg.privacy.resolve_salt()
+    results = (
+        out
+        for chunk in engine.map(process_files, _chunks(plan.tasks), config=cfg, salt=salt)
+        for out in chunk
+    )
+    files: list[FileRecord] = []
+    quarantine: list[QuarantineEntry] = []
+    sink = TableSink(stage)
+    try:
+        for item in plan.items:
+            if isinstance(item, FileRecord):
+                files.append(item)
+                if progress:
+                    progress(item.path)
+                continue
+            result = next(results)
+            files.append(result.record)
+            quarantine.extend(result.quarantine)
+            sink.add(result)
+            if progress:
+                progress(item.rel)
+    except BaseException:
+        sink.abort()
+        raise
+    totals = sink.close()
+    files.extend(plan.missing)
+    write_text(_quarantine_csv(quarantine), stage / "quarantine.csv")
+    return files, quarantine, totals
 
 
 def _quarantine_csv(entries: list[QuarantineEntry]) -> str:
@@ -355,10 +317,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(files: list[FileRecord], segments: pa.Table, totals: dict[str, int]) -> dict[str, Any]:
+def _summary(files: list[FileRecord], totals: dict[str, Any]) -> dict[str, Any]:
     status = Counter(f.status for f in files)
-    st = segments.column("source_type").to_pylist()
-    reasons = Counter(r for r in segments.column("boilerplate_reason").to_pylist() if r)
     rows_read = sum(f.counts.get("rows_read", 0) for f in files)
     rows_used = sum(f.counts.get("rows_used", 0) for f in files)
     rows_q = sum(f.counts.get("rows_quarantined", 0) for f in files)
@@ -367,70 +327,145 @@ def _summary(files: list[FileRecord], segments: pa.Table, totals: dict[str, int]
         "files_total": len(files),
         "documents": totals["documents"],
         "segments": totals["segments"],
-        "segments_by_source_type": dict(sorted(Counter(st).items())),
-        "boilerplate_segments": sum(reasons.values()),
-        "boilerplate_by_reason": dict(sorted(reasons.items())),
+        "segments_by_source_type": totals["segments_by_source_type"],
+        "boilerplate_segments": sum(totals["boilerplate_by_reason"].values()),
+        "boilerplate_by_reason": totals["boilerplate_by_reason"],
         "duplicate_segments": totals["duplicate_segments"],
         "table_rows": {"read": rows_read, "used": rows_used, "quarantined": rows_q},
-        "words": int(sum(segments.column("n_words").to_pylist())),
+        "words": int(totals["words"]),
     }
 
 
-def _label_stage(
-    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, cache: str
-) -> tuple[dict[str, Any], Any]:
-    """Label every segment; write ``labels.parquet`` and the stance profiles.
-
-    Returns the manifest entry and the labels (for the topic stage, which need not re-read them).
-    """
+def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> dict[str, Any]:
+    """Label every segment in row-group batches (with the engine); write ``labels.parquet``
+    and the stance profiles."""
     from discourse.codebook import load_codebook
-    from discourse.labels.stage import build_labeler, stance_profiles
+    from discourse.labels.stage import LabelerSpec, label_texts, stance_profiles
 
     codebook = load_codebook(cfg.label.codebook)
-    labeler = build_labeler(cfg.label.labeler, codebook, cache_dir=cache, weights=cfg.label.weights)
-    seg = segments.select(
-        ["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of", "text"]
+    spec = LabelerSpec(cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights)
+    source = pq.ParquetFile(stage / "segments.parquet")
+    batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])
+    ids: list[list[str]] = []
+
+    def texts() -> Any:
+        for batch in batches:
+            ids.append(batch.column("segment_id").to_pylist())
+            yield batch.column("text").to_pylist()
+
+    stance_counts: Counter[str] = Counter()
+    theme_counts: Counter[str] = Counter()
+    non_english = 0
+    writer = None
+    with atomic_path(stage / "labels.parquet") as tmp:
+        try:
+            for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
+                labels.insert(0, "segment_id", ids[i])
+                ids[i] = []
+                if writer is None:
+                    table = pa.Table.from_pandas(labels, preserve_index=False)
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                else:
+                    table = pa.Table.from_pandas(labels, schema=writer.schema, preserve_index=False)
+                writer.write_table(table, row_group_size=ROW_GROUP)
+                stance_counts.update(labels["stance"].tolist())
+                for t in codebook.theme_names:
+                    theme_counts[t] += int(labels[t].sum())
+                non_english += int((labels["language"] != "en").sum())
+            if writer is None:  # no segments: an empty table with the labeler's columns
+                empty = label_texts([], spec=spec)
+                empty.insert(0, "segment_id", pd.Series([], dtype=str))
+                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), tmp)
+        finally:
+            if writer is not None:
+                writer.close()
+    seg = pq.read_table(
+        stage / "segments.parquet",
+        columns=["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"],
     ).to_pandas()
-    labels = labeler.predict(seg["text"].tolist())
-    labels.insert(0, "segment_id", seg["segment_id"].to_numpy())
-    write_parquet(pa.Table.from_pandas(labels, preserve_index=False), output_dir / "labels.parquet")
-    by_doc, by_source = stance_profiles(seg, labels, codebook)
+    stances = pq.read_table(stage / "labels.parquet", columns=["segment_id", "stance"]).to_pandas()
+    by_doc, by_source = stance_profiles(seg, stances, codebook)
     write_text(
-        by_doc.to_csv(index=False, float_format="%.6f"), output_dir / "stance_profile_documents.csv"
+        by_doc.to_csv(index=False, float_format="%.6f"), stage / "stance_profile_documents.csv"
     )
     write_text(
         by_source.to_csv(index=False, float_format="%.6f"),
-        output_dir / "stance_profile_source_types.csv",
+        stage / "stance_profile_source_types.csv",
     )
-    info = {
+    labeler = spec.build()
+    return {
         "labeler": labeler.name,
         "labeler_version": labeler.version,
         "codebook": {"name": codebook.meta.name, "version": codebook.meta.version},
-        "stance_counts": {
-            k: int(v) for k, v in labels["stance"].value_counts().sort_index().items()
-        },
-        "theme_counts": {t: int(labels[t].sum()) for t in codebook.theme_names},
-        "non_english": int((labels["language"] != "en").sum()),
+        "stance_counts": dict(sorted(stance_counts.items())),
+        "theme_counts": {t: theme_counts[t] for t in codebook.theme_names},
+        "non_english": non_english,
         "outputs": [
             "labels.parquet",
             "stance_profile_documents.csv",
             "stance_profile_source_types.csv",
         ],
     }
-    return info, labels
 
 
-def _topic_stage(
-    segments: pa.Table, cfg: PipelineConfig, output_dir: Path, labels: Any, cache: str
-) -> dict[str, Any]:
+def embed_texts(texts: list[str], cache_dir: str) -> dict[str, int]:
+    """Embed a batch of texts into the shared cache (an engine work item); return the counts."""
+
+    embedder = _process_embedder(cache_dir)
+    before = dict(embedder.stats)
+    embedder.encode(texts)
+    return {k: embedder.stats[k] - before[k] for k in before}
+
+
+_EMBEDDERS: dict[str, Any] = {}
+
+
+def _process_embedder(cache_dir: str) -> Any:
+    from discourse.embeddings import EmbeddingCache
+
+    if cache_dir not in _EMBEDDERS:
+        _EMBEDDERS[cache_dir] = EmbeddingCache(cache_dir)
+    return _EMBEDDERS[cache_dir]
+
+
+def _embed_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> dict[str, Any]:
+    """Embed the segments the topic models will use, in batches with the engine, so the topic
+    stage finds every vector in the cache (labelers that embed have filled most of it)."""
+    from discourse.topics.stage import select_segments
+
+    segments = pq.read_table(
+        stage / "segments.parquet", columns=["segment_id", "text", "boilerplate", "duplicate_of"]
+    ).to_pandas()
+    labels = None
+    if (stage / "labels.parquet").is_file():
+        labels = pq.read_table(
+            stage / "labels.parquet", columns=["segment_id", "language"]
+        ).to_pandas()
+    texts = segments["text"][select_segments(segments, labels, cfg).isna()].tolist()
+    size = 2_000
+    batches = [texts[i : i + size] for i in range(0, len(texts), size)]
+    counts = {"segments": len(texts), "cache_hits": 0, "computed": 0}
+    for got in engine.map(embed_texts, batches, cache_dir=cache):
+        counts["cache_hits"] += got["hits"]
+        counts["computed"] += got["computed"]
+    return counts
+
+
+def _topic_stage(stage: Path, cfg: PipelineConfig, cache: str) -> dict[str, Any]:
     """Fit the topic models; a corpus too small to model is recorded, not raised."""
     from discourse.topics.stage import model_files, topics_stage
 
+    segments = pq.read_table(stage / "segments.parquet").to_pandas()
+    labels = None
+    if (stage / "labels.parquet").is_file():
+        labels = pq.read_table(
+            stage / "labels.parquet", columns=["segment_id", "stance", "language"]
+        ).to_pandas()
     try:
-        info = topics_stage(segments.to_pandas(), labels, cfg, output_dir, cache_dir=cache)
+        info = topics_stage(segments, labels, cfg, stage, cache_dir=cache)
     except ValueError as exc:
         return {"skipped": str(exc)}
-    info["outputs"] = info["outputs"] + model_files(output_dir, info["models"])
+    info["outputs"] = info["outputs"] + model_files(stage, info["models"])
     return info
 
 
@@ -448,22 +483,6 @@ def _packaged_codebook() -> str:
     return str(resources.files("discourse.resources").joinpath("codebook.toml"))
 
 
-def input_fingerprint(input_dir: Path, config: PipelineConfig) -> list[list[Any]]:
-    """What the ingest stage reads: every discovered path with its skip reason or SHA-256."""
-    if not input_dir.is_dir():
-        raise ConfigError(f"input directory does not exist: {input_dir}")
-    out: list[list[Any]] = []
-    for f in discover(input_dir, config.ingest.exclude, config.ingest.follow_symlinks):
-        if f.skip_reason:
-            out.append([f.rel, "skip", f.skip_reason])
-            continue
-        try:
-            out.append([f.rel, "file", hash_tree(f.path)])
-        except OSError as exc:
-            out.append([f.rel, "error", str(exc)])
-    return out
-
-
 def run(
     input_dir: str | Path,
     output_dir: str | Path,
@@ -475,6 +494,7 @@ def run(
     topics: bool = True,
     figures: bool = True,
     reuse: bool = True,
+    engine: Any = None,
 ) -> RunResult:
     """Run ingest -> clean -> segment -> label and write the outputs.
 
@@ -502,6 +522,9 @@ def run(
     figures
         Draw the figures and tables (``figures/``, ``tables/``) when ``config.analysis.enabled``
         is also true.
+    engine
+        Where the per-file and per-segment work runs: a :mod:`discourse.engines` engine
+        (default: in this process). The outputs do not depend on the engine.
     reuse
         Reuse finished stages whose inputs and config are unchanged (see
         :mod:`discourse.stage_cache`; stored under ``<cache_dir>/stages``). ``False`` recomputes
@@ -529,10 +552,11 @@ def run(
     salt_id = cfg.salt_fingerprint()
 
     t0 = time.perf_counter()
+    plan = plan_inputs(input_dir, cfg)
     ingest_key = store.key(
         "ingest",
         {
-            "inputs": input_fingerprint(input_dir, cfg),
+            "inputs": plan.fingerprint,
             "config": {k: public[k] for k in ("ingest", "clean", "boilerplate", "segment")},
             "privacy": public["privacy"],
             "salt": salt_id,
@@ -540,33 +564,23 @@ def run(
         },
     )
     hit = store.get("ingest", ingest_key)
-    if hit is not None:
-        files = [FileRecord(**d) for d in hit.info["inputs"]]
-        quarantine = [QuarantineEntry(**q) for q in hit.info["quarantine"]]
-        totals = hit.info["totals"]
-        documents = pq.read_table(hit.path / "documents.parquet")
-        segments = pq.read_table(hit.path / "segments.parquet")
-        reused.append("ingest")
-        timings["ingest"] = time.perf_counter() - t0
-    else:
-        ingested = ingest_corpus(input_dir, cfg, progress)
-        timings["ingest"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        if on_stage:
-            on_stage(f"clean, segment, pseudonymise: {len(ingested.documents)} documents")
-        pseudonymiser = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy)
-        documents, segments, totals = build_tables(ingested, cfg, pseudonymiser)
-        files, quarantine = ingested.files, ingested.quarantine
-        timings["clean_segment_privacy"] = time.perf_counter() - t1
-    with staged_outputs(output_dir) as stage:
-        t2 = time.perf_counter()
+    if engine is None:
+        engine = LocalEngine()
+    with engine, staged_outputs(output_dir) as stage:
         outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
         if hit is not None:
             hit.restore(stage)
+            files = [FileRecord(**d) for d in hit.info["inputs"]]
+            quarantine = [QuarantineEntry(**q) for q in hit.info["quarantine"]]
+            totals = hit.info["totals"]
+            reused.append("ingest")
         else:
-            write_parquet(documents, stage / "documents.parquet")
-            write_parquet(segments, stage / "segments.parquet")
-            write_text(_quarantine_csv(quarantine), stage / "quarantine.csv")
+            if on_stage:
+                on_stage(
+                    f"ingest, clean, segment, pseudonymise: {len(plan.tasks)} files "
+                    f"({engine.name} engine)"
+                )
+            files, quarantine, totals = _ingest_stage(plan, cfg, stage, engine, progress)
             store.put(
                 "ingest",
                 ingest_key,
@@ -578,7 +592,7 @@ def run(
                     "totals": totals,
                 },
             )
-        timings["write"] = time.perf_counter() - t2
+        timings["ingest_clean_segment"] = time.perf_counter() - t0
         hashes = {name: sha256_file(stage / name) for name in outputs}
 
         def run_stage(name: str, parts: dict[str, Any], compute: Any) -> dict[str, Any]:
@@ -598,17 +612,11 @@ def run(
             return info
 
         label_info: dict[str, Any] | None = None
-        labels = None
         if label and cfg.label.enabled:
             t3 = time.perf_counter()
             if on_stage:
-                on_stage(f"label: {segments.num_rows} segments with labeler '{cfg.label.labeler}'")
-            computed: dict[str, Any] = {}
-
-            def compute_labels() -> dict[str, Any]:
-                info, computed["labels"] = _label_stage(segments, cfg, stage, cache)
-                return info
-
+                n = totals["segments"]
+                on_stage(f"label: {n} segments with labeler '{cfg.label.labeler}'")
             label_info = run_stage(
                 "label",
                 {
@@ -617,14 +625,12 @@ def run(
                     "codebook": hash_tree(cfg.label.codebook or _packaged_codebook()),
                     "weights": hash_tree(cfg.label.weights),
                 },
-                compute_labels,
+                lambda: _label_stage(stage, cfg, cache, engine),
             )
-            labels = computed.get("labels")
-            if labels is None:
-                labels = pq.read_table(stage / "labels.parquet").to_pandas()
             outputs += label_info.pop("outputs")
             timings["label"] = time.perf_counter() - t3
         topic_info: dict[str, Any] | None = None
+        embed_info: dict[str, Any] | None = None
         if topics and cfg.topics.enabled:
             t4 = time.perf_counter()
             if on_stage:
@@ -632,6 +638,14 @@ def run(
                     f"topics: BERTopic and {cfg.topics.baseline}, "
                     f"{cfg.topics.stability_seeds} seeds"
                 )
+
+            def embed_then_fit() -> dict[str, Any]:
+                nonlocal embed_info
+                t = time.perf_counter()
+                embed_info = _embed_stage(stage, cfg, cache, engine)
+                timings["embed"] = time.perf_counter() - t
+                return _topic_stage(stage, cfg, cache)
+
             topic_info = run_stage(
                 "topics",
                 {
@@ -639,10 +653,10 @@ def run(
                     "embeddings": public["embeddings"] | {"cache_dir": None},
                     "seed": cfg.seed,
                 },
-                lambda: _topic_stage(segments, cfg, stage, labels, cache),
+                embed_then_fit,
             )
             outputs += topic_info.pop("outputs", [])
-            timings["topics"] = time.perf_counter() - t4
+            timings["topics"] = time.perf_counter() - t4 - timings.get("embed", 0.0)
             if on_stage and "skipped" in topic_info:
                 on_stage(f"topics skipped: {topic_info['skipped']}")
         figure_info: dict[str, Any] | None = None
@@ -675,11 +689,13 @@ def run(
             "packages": _versions(),
             "readers": readers.versions(),
             "inputs": [f.as_dict() for f in files],
-            "summary": _summary(files, segments, totals),
+            "summary": _summary(files, totals),
             "quarantined": len(quarantine),
+            "engine": engine.describe(),
             "stages": {k: round(v, 3) for k, v in timings.items()},
             "reused_stages": reused,
             "labels": label_info,
+            "embeddings": embed_info,
             "topics": topic_info,
             "figures": figure_info,
             "outputs": {name: hashes.get(name) or sha256_file(stage / name) for name in outputs},

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,10 @@ from discourse.codebook import Codebook, load_codebook
 from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
 
 __all__ = [
+    "LabelerSpec",
     "build_labeler",
     "label_table",
+    "label_texts",
     "packaged_weights",
     "read_table",
     "stance_profiles",
@@ -70,6 +74,31 @@ def build_labeler(
     if cache_dir is not None:
         params["cache_dir"] = cache_dir
     return make_labeler(name, cb, **params)
+
+
+@dataclass(frozen=True)
+class LabelerSpec:
+    """What a worker needs to build the run's labeler (paths, not objects, so it travels)."""
+
+    labeler: str = "default"
+    codebook: str | None = None
+    cache_dir: str | None = None
+    weights: str | None = None
+
+    def build(self) -> BaseLabeler:
+        """The labeler, built once per process and spec."""
+        return _cached_labeler(self)
+
+
+@lru_cache(maxsize=4)
+def _cached_labeler(spec: LabelerSpec) -> BaseLabeler:
+    codebook = load_codebook(spec.codebook)
+    return build_labeler(spec.labeler, codebook, cache_dir=spec.cache_dir, weights=spec.weights)
+
+
+def label_texts(texts: list[str], spec: LabelerSpec) -> pd.DataFrame:
+    """Label a batch of texts with the labeler ``spec`` names (an engine work item)."""
+    return spec.build().predict(texts)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
