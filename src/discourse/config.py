@@ -278,6 +278,12 @@ class TopicConfig(_Section):
         "fit whose assignments agree best (mean ARI) with the other seeds' fits.",
     )
     min_segments: int = Field(20, ge=5, description="Fewer modelled segments is an error.")
+    max_fit_segments: int | None = Field(
+        20_000,
+        ge=100,
+        description="Larger corpora: fit (and measure stability) on a seeded random sample of "
+        "this many modelled segments, then assign the rest with the fitted models; None: all.",
+    )
     exclude_boilerplate: bool = True
     exclude_duplicates: bool = True
     exclude_non_english: bool = True

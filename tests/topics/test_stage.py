@@ -148,3 +148,36 @@ def test_short_label_skips_words_inside_chosen_phrases() -> None:
         "contact rule, energy, pull"
     )
     assert short_label(["rule", "contact rule", "energy", "gym"]) == "contact rule, energy, gym"
+
+
+def test_fit_on_a_sample_and_assign_the_rest(tmp_path: Path) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    from discourse.topics.stage import fit_sample
+
+    texts, vecs, truth = make_corpus(per_theme=60, seed=1)
+    segments = make_segments(texts)
+    cfg = _config()
+    cfg.topics.max_fit_segments = 100
+    info = topics_stage(segments, None, cfg, tmp_path, embedder=FakeEmbedder(texts, vecs))
+    assert info["fit_on_sample"]["fitted"] == 100
+    assert info["fit_on_sample"]["assigned_by_transform"] == 80
+    metrics = json.loads((tmp_path / "topic_metrics.json").read_text())
+    assert metrics["n_segments_modelled"] == 100  # the metrics describe the fitted sample
+    for name, fname in (("bertopic", "topics.parquet"), ("nmf", "baseline_topics.parquet")):
+        topics = pd.read_parquet(tmp_path / fname)
+        assert topics.topic.notna().all()
+        sampled = set(fit_sample(180, 100, cfg.seed).tolist())
+        kinds = topics.assignment.tolist()
+        assert sum(k == "assigned" for i, k in enumerate(kinds) if i not in sampled) == 80
+        assert topics.probability.isna().sum() == 80  # no probability for assigned segments
+        rest = [i for i in range(180) if i not in sampled]
+        ari = adjusted_rand_score(truth[rest], topics.topic.to_numpy()[rest])
+        assert ari > 0.9, (name, ari)  # the unsampled segments land in their theme's topic
+        counts = pd.read_csv(tmp_path / "topic_info.csv").query("model == @name")["count"]
+        assert counts.sum() == 180
+    # the sample is seeded, sorted, without repeats, and everything when the corpus is small
+    a, b = fit_sample(1000, 100, 13), fit_sample(1000, 100, 13)
+    assert (a == b).all() and len(set(a.tolist())) == 100 and (a[:-1] < a[1:]).all()
+    assert (fit_sample(50, 100, 13) == range(50)).all()
+    assert len(fit_sample(50, None, 13)) == 50

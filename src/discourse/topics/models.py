@@ -293,7 +293,7 @@ class BERTopicModel(_TopicModel):
                 )
             topics = new
         labels, mapping = _relabel_by_size(topics)
-        scores, _ = _centroid_scores(embeddings, labels)
+        scores, centroids = _centroid_scores(embeddings, labels)
         prob = scores.copy()
         if probs is not None and clusterer == "hdbscan":
             probs = np.asarray(probs, dtype=np.float64).reshape(n, -1)
@@ -302,6 +302,7 @@ class BERTopicModel(_TopicModel):
         prob[labels == -1] = 0.0
         self.model_ = model
         self.topic_mapping_ = mapping
+        self.centroids_ = centroids
         self.labels_ = labels
         self.probabilities_ = prob
         self.assignment_ = kind.astype(str)
@@ -362,7 +363,22 @@ class BERTopicModel(_TopicModel):
         return self
 
     def transform(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """Topics of new documents (nearest topic embedding, as BERTopic does after loading)."""
+        """Topics of new documents: the most similar topic centroid (cosine), or -1 below
+        ``outlier_threshold``, the rule outlier reduction uses. A loaded model, which has no
+        centroids, uses BERTopic's nearest topic embedding.
+
+        HDBSCAN's approximate prediction is not used: it sends most new documents of a small
+        fit to the outlier topic.
+        """
+        centroids = getattr(self, "centroids_", None)
+        if centroids:
+            ids = sorted(centroids)
+            c = np.stack([centroids[t] for t in ids])
+            sim = _normalise(np.asarray(embeddings, dtype=np.float64)) @ c.T
+            best = sim.argmax(axis=1)
+            out = np.array([ids[j] for j in best], dtype=np.int64)
+            out[sim[np.arange(len(out)), best] < self.outlier_threshold] = -1
+            return out
         topics, _ = self.model_.transform(list(texts), np.asarray(embeddings, dtype=np.float32))
         return np.array([self.topic_mapping_.get(int(t), -1) for t in topics], dtype=np.int64)
 

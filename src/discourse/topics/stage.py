@@ -256,17 +256,58 @@ def fit_topic_runs(
     return runs, info
 
 
-def _assignment_table(frame: pd.DataFrame, run: TopicRun, labels: dict[int, str]) -> pa.Table:
+def fit_sample(n: int, max_fit: int | None, seed: int) -> np.ndarray:
+    """Sorted positions of the modelled segments the topic models are fitted on: all of them,
+    or a seeded random sample of ``max_fit`` when there are more."""
+    if max_fit is None or n <= max_fit:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=max_fit, replace=False))
+
+
+def assign_all(
+    run: TopicRun,
+    fit_idx: np.ndarray,
+    texts: list[str],
+    embeddings: np.ndarray,
+    progress: Any = None,
+    batch: int = 20_000,
+) -> tuple[np.ndarray, list[float | None], list[str]]:
+    """Topic, probability and assignment kind of every modelled segment: the fit's own for the
+    fitted sample, the model's ``transform`` (kind ``assigned``, no probability) for the rest."""
     model = run.model
+    n = len(texts)
+    topic = np.full(n, -1, dtype=np.int64)
+    prob: list[float | None] = [None] * n
+    kind = ["assigned"] * n
+    topic[fit_idx] = model.labels_
+    for pos, i in enumerate(fit_idx):
+        prob[i] = round(float(model.probabilities_[pos]), 6)
+        kind[i] = str(model.assignment_[pos])
+    rest = np.setdiff1d(np.arange(n), fit_idx)
+    for start in range(0, len(rest), batch):
+        part = rest[start : start + batch]
+        if progress:
+            progress(f"{run.name}: assign {start + len(part)}/{len(rest)} unsampled segments")
+        topic[part] = model.transform([texts[i] for i in part], embeddings[part])
+    return topic, prob, kind
+
+
+def _assignment_table(
+    frame: pd.DataFrame,
+    assigned: tuple[np.ndarray, list[float | None], list[str]],
+    labels: dict[int, str],
+) -> pa.Table:
     modelled = frame["excluded_reason"].isna().to_numpy()
     n = len(frame)
     topic: list[int | None] = [None] * n
     prob: list[float | None] = [None] * n
     kind: list[str | None] = [None] * n
+    all_topics, all_probs, all_kinds = assigned
     for pos, i in enumerate(np.flatnonzero(modelled)):
-        topic[i] = int(model.labels_[pos])
-        prob[i] = round(float(model.probabilities_[pos]), 6)
-        kind[i] = str(model.assignment_[pos])
+        topic[i] = int(all_topics[pos])
+        prob[i] = all_probs[pos]
+        kind[i] = all_kinds[pos]
     return pa.table(
         {
             "segment_id": frame["segment_id"].tolist(),
@@ -281,10 +322,17 @@ def _assignment_table(frame: pd.DataFrame, run: TopicRun, labels: dict[int, str]
 
 
 def _topic_info(
-    run: TopicRun, texts: list[str], ids: list[str], labels: dict[int, str], max_chars: int
+    run: TopicRun,
+    topics: np.ndarray,
+    texts: list[str],
+    ids: list[str],
+    labels: dict[int, str],
+    max_chars: int,
 ) -> list:
+    """One row per topic: counts and shares over every modelled segment (``topics``), words and
+    representatives from the fit (``texts`` and ``ids`` are the fitted segments')."""
     model = run.model
-    counts = pd.Series(model.labels_).value_counts()
+    counts = pd.Series(topics).value_counts()
     npmi = run.metrics["npmi_per_topic"]
     rows = []
     for t in sorted(counts.index.tolist()):
@@ -295,7 +343,7 @@ def _topic_info(
                 "model": run.name,
                 "topic": int(t),
                 "count": int(counts[t]),
-                "share": round(float(counts[t] / len(model.labels_)), 6),
+                "share": round(float(counts[t] / len(topics)), 6),
                 "label": labels.get(t, "outliers"),
                 "top_words": "; ".join(words[:10]),
                 "npmi": npmi.get(str(t)),
@@ -376,8 +424,20 @@ def topics_stage(
         progress(f"embed {len(texts)} segments")
     embeddings = embedder.encode(texts)
     t_embed = time.perf_counter() - t0
-    runs, info = fit_topic_runs(texts, embeddings, config, progress)
+    fit_idx = fit_sample(len(texts), cfg.max_fit_segments, config.seed)
+    fit_texts = [texts[i] for i in fit_idx]
+    runs, info = fit_topic_runs(fit_texts, embeddings[fit_idx], config, progress)
     t_fit = time.perf_counter() - t0 - t_embed
+    assigned = {
+        name: assign_all(run, fit_idx, texts, embeddings, progress) for name, run in runs.items()
+    }
+    t_assign = time.perf_counter() - t0 - t_embed - t_fit
+    info["fit_on_sample"] = {
+        "fitted": len(fit_idx),
+        "assigned_by_transform": len(texts) - len(fit_idx),
+        "max_fit_segments": cfg.max_fit_segments,
+        "note": "metrics and stability are computed on the fitted sample",
+    }
 
     if labels is not None and "stance" in labels:
         frame = frame.merge(labels[["segment_id", "stance"]], on="segment_id", how="left")
@@ -391,16 +451,25 @@ def topics_stage(
             t: short_label([w for w, _ in ws]) for t, ws in model.topic_words_.items() if t != -1
         }
         labels_map[-1] = "outliers"
-        table = _assignment_table(frame, run, labels_map)
+        table = _assignment_table(frame, assigned[name], labels_map)
         fname = "topics.parquet" if name == "bertopic" else "baseline_topics.parquet"
         write_parquet(table, out / fname)
         outputs[fname] = name
-        info_rows.extend(_topic_info(run, texts, ids, labels_map, config.privacy.max_quote_chars))
-        assigned = frame.loc[frame["excluded_reason"].isna()].copy()
-        assigned["topic"] = model.labels_
+        info_rows.extend(
+            _topic_info(
+                run,
+                assigned[name][0],
+                fit_texts,
+                [ids[i] for i in fit_idx],
+                labels_map,
+                config.privacy.max_quote_chars,
+            )
+        )
+        rows = frame.loc[frame["excluded_reason"].isna()].copy()
+        rows["topic"] = assigned[name][0]
         for by in views:
-            if by in assigned:
-                views[by].append(topic_crosstab(assigned, by, name, labels_map))
+            if by in rows:
+                views[by].append(topic_crosstab(rows, by, name, labels_map))
         if cfg.save_models:
             model.save(out / "models" / name)
     write_text(
@@ -453,5 +522,10 @@ def topics_stage(
             }
             for name, run in runs.items()
         },
-        "seconds": {"embed": round(t_embed, 3), "fit": round(t_fit, 3)},
+        "fit_on_sample": info["fit_on_sample"],
+        "seconds": {
+            "embed": round(t_embed, 3),
+            "fit": round(t_fit, 3),
+            "assign": round(t_assign, 3),
+        },
     }
