@@ -116,9 +116,7 @@ class DaskEngine:
         if self._client is None:
             raise RuntimeError("use the engine as a context manager: `with DaskEngine() as e:`")
         window = self.window or 4 * self.n_workers_
-        shared = {
-            k: self._client.scatter(v, broadcast=True, hash=False) for k, v in kwargs.items()
-        }
+        shared = {k: self._client.scatter(v, broadcast=True, hash=False) for k, v in kwargs.items()}
         pending: deque[Any] = deque()
         for item in items:
             pending.append(self._client.submit(fn, item, pure=False, **shared))
