@@ -461,6 +461,14 @@ def train_cli(
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache.")] = None,
     codebook: Annotated[Path | None, typer.Option("--codebook", help="Codebook TOML.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 13,
+    embedding_backend: Annotated[
+        str,
+        typer.Option(
+            "--embedding-backend",
+            help="Embeddings the labelers are fitted on (minilm, minilm-static, ...); "
+            "runs must use the same embeddings.backend.",
+        ),
+    ] = "minilm",
 ) -> None:
     """Fit every labeler on train, choose the default on dev, refit on train+dev, score on test."""
     from discourse.codebook import load_codebook
@@ -476,6 +484,7 @@ def train_cli(
             str(cache_dir) if cache_dir else None,
             seed,
             setfit_dir,
+            embedding_backend,
         )
     except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -343,7 +343,9 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     from discourse.labels.stage import LabelerSpec, label_texts, stance_profiles
 
     codebook = load_codebook(cfg.label.codebook)
-    spec = LabelerSpec(cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights)
+    spec = LabelerSpec(
+        cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights, cfg.embeddings.backend
+    )
     source = pq.ParquetFile(stage / "segments.parquet")
     batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])
     ids: list[list[str]] = []
@@ -408,10 +410,9 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     }
 
 
-def embed_texts(texts: list[str], cache_dir: str) -> dict[str, int]:
+def embed_texts(texts: list[str], cache_dir: str, backend: str = "minilm") -> dict[str, int]:
     """Embed a batch of texts into the shared cache (an engine work item); return the counts."""
-
-    embedder = _process_embedder(cache_dir)
+    embedder = _process_embedder(cache_dir, backend)
     before = dict(embedder.stats)
     embedder.encode(texts)
     return {k: embedder.stats[k] - before[k] for k in before}
@@ -420,12 +421,13 @@ def embed_texts(texts: list[str], cache_dir: str) -> dict[str, int]:
 _EMBEDDERS: dict[str, Any] = {}
 
 
-def _process_embedder(cache_dir: str) -> Any:
-    from discourse.embeddings import EmbeddingCache
+def _process_embedder(cache_dir: str, backend: str) -> Any:
+    from discourse.embedding_backends import make_embedder
 
-    if cache_dir not in _EMBEDDERS:
-        _EMBEDDERS[cache_dir] = EmbeddingCache(cache_dir)
-    return _EMBEDDERS[cache_dir]
+    key = f"{backend}\x00{cache_dir}"
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = make_embedder(backend, cache_dir)
+    return _EMBEDDERS[key]
 
 
 def _embed_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> dict[str, Any]:
@@ -445,7 +447,7 @@ def _embed_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     size = 2_000
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     counts = {"segments": len(texts), "cache_hits": 0, "computed": 0}
-    for got in engine.map(embed_texts, batches, cache_dir=cache):
+    for got in engine.map(embed_texts, batches, cache_dir=cache, backend=cfg.embeddings.backend):
         counts["cache_hits"] += got["hits"]
         counts["computed"] += got["computed"]
     return counts
@@ -622,6 +624,7 @@ def run(
                 {
                     # files by content, not by path: a copy of the same codebook is the same
                     "config": public["label"] | {"cache_dir": None, "codebook": None},
+                    "embeddings": public["embeddings"] | {"cache_dir": None},
                     "codebook": hash_tree(cfg.label.codebook or _packaged_codebook()),
                     "weights": hash_tree(cfg.label.weights),
                 },

@@ -47,6 +47,7 @@ def build_labeler(
     codebook: Codebook | None = None,
     cache_dir: str | Path | None = None,
     weights: str | Path | None = None,
+    embedding_backend: str = "minilm",
 ) -> BaseLabeler:
     """A ready-to-predict labeler.
 
@@ -73,6 +74,8 @@ def build_labeler(
     params: dict[str, Any] = {"weights": weights}
     if cache_dir is not None:
         params["cache_dir"] = cache_dir
+    if embedding_backend != "minilm":
+        params["embedding_backend"] = embedding_backend
     return make_labeler(name, cb, **params)
 
 
@@ -84,6 +87,7 @@ class LabelerSpec:
     codebook: str | None = None
     cache_dir: str | None = None
     weights: str | None = None
+    embedding_backend: str = "minilm"
 
     def build(self) -> BaseLabeler:
         """The labeler, built once per process and spec."""
@@ -93,7 +97,13 @@ class LabelerSpec:
 @lru_cache(maxsize=4)
 def _cached_labeler(spec: LabelerSpec) -> BaseLabeler:
     codebook = load_codebook(spec.codebook)
-    return build_labeler(spec.labeler, codebook, cache_dir=spec.cache_dir, weights=spec.weights)
+    return build_labeler(
+        spec.labeler,
+        codebook,
+        cache_dir=spec.cache_dir,
+        weights=spec.weights,
+        embedding_backend=spec.embedding_backend,
+    )
 
 
 def label_texts(texts: list[str], spec: LabelerSpec) -> pd.DataFrame:

@@ -149,6 +149,9 @@ class EmbeddingLogReg(BaseLabeler):
         Seed for the cross-validation folds.
     weights
         A path to a JSON file written by :meth:`save`; loaded instead of fitting.
+    embedding_backend
+        A :mod:`discourse.embedding_backends` name; saved weights record the embedding model
+        and refuse to load with another one.
     """
 
     name = "embed-logreg"
@@ -162,17 +165,21 @@ class EmbeddingLogReg(BaseLabeler):
         embedder: EmbeddingCache | None = None,
         seed: int = 13,
         weights: str | Path | None = None,
+        embedding_backend: str = "minilm",
     ) -> None:
         super().__init__(codebook)
         self.cache_dir = cache_dir
         self.embedder = embedder
         self.seed = seed
         self.weights = weights
+        self.embedding_backend = embedding_backend
 
     # -- features ----------------------------------------------------------------------------
     def _embedder(self) -> EmbeddingCache:
         if self.embedder is None:
-            self.embedder = EmbeddingCache(self.cache_dir)
+            from discourse.embedding_backends import make_embedder
+
+            self.embedder = make_embedder(self.embedding_backend, self.cache_dir)
         return self.embedder
 
     def _rules(self) -> RuleLabeler:
@@ -280,6 +287,13 @@ class EmbeddingLogReg(BaseLabeler):
             raise ValueError(
                 f"{path} was trained for codebook {data['codebook']['name']!r} with themes "
                 f"{sorted(data['themes'])}; this codebook is {cb.meta.name!r} with {cb.theme_names}"
+            )
+        fitted_on, ours = data.get("embedding_model"), self._embedder().model_id
+        if fitted_on and fitted_on != ours:
+            raise ValueError(
+                f"{path} was fitted on {fitted_on!r} embeddings, but this run embeds with "
+                f"{ours!r} (embeddings.backend = {self.embedding_backend!r}); use the matching "
+                "backend, or fit weights for this one with `discourse train --embedding-backend`"
             )
         self.stance_model_ = _from_dict(data["stance"])
         self.theme_models_ = {t: _from_dict(d) for t, d in data["themes"].items()}

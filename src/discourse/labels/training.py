@@ -71,10 +71,13 @@ def _fit(
     gold: pd.DataFrame,
     cache_dir: str | None,
     seed: int,
+    embedding_backend: str = "minilm",
 ) -> BaseLabeler:
     params: dict[str, Any] = {}
     if name != "rules":
         params = {"cache_dir": cache_dir, "seed": seed}
+    if name in ("embed-logreg", "combined") and embedding_backend != "minilm":
+        params["embedding_backend"] = embedding_backend
     labeler = make_labeler(name, codebook, **params)
     return labeler.fit(texts, gold)
 
@@ -87,6 +90,7 @@ def train_and_evaluate(
     cache_dir: str | None = None,
     seed: int = 13,
     setfit_dir: str | Path | None = None,
+    embedding_backend: str = "minilm",
 ) -> TrainingReport:
     """Run the protocol above; write the final weights to ``output_dir`` when given.
 
@@ -105,9 +109,17 @@ def train_and_evaluate(
     trdev = pd.concat([parts["train"], parts["dev"]], ignore_index=True)
     for name in labeler_names:
         t0 = time.perf_counter()
-        model = _fit(name, cb, parts["train"].text.tolist(), parts["train"], cache_dir, seed)
+        model = _fit(
+            name,
+            cb,
+            parts["train"].text.tolist(),
+            parts["train"],
+            cache_dir,
+            seed,
+            embedding_backend,
+        )
         report.dev[name] = evaluate(parts["dev"], model.predict(parts["dev"].text.tolist()), cb)
-        final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed)
+        final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed, embedding_backend)
         report.test[name] = evaluate(parts["test"], final.predict(parts["test"].text.tolist()), cb)
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:

@@ -409,7 +409,7 @@ def topics_stage(
     dict
         What the manifest records: outputs, counts, metrics summary, timings.
     """
-    from discourse.embeddings import MODEL_ID, EmbeddingCache
+    from discourse.embeddings import MODEL_ID
 
     t0 = time.perf_counter()
     out = Path(output_dir)
@@ -419,7 +419,10 @@ def topics_stage(
     model_rows = frame[frame["excluded_reason"].isna()]
     texts = model_rows["text"].tolist()
     ids = model_rows["segment_id"].tolist()
-    embedder = embedder or EmbeddingCache(cache_dir)
+    if embedder is None:
+        from discourse.embedding_backends import make_embedder
+
+        embedder = make_embedder(config.embeddings.backend, cache_dir)
     if progress:
         progress(f"embed {len(texts)} segments")
     embeddings = embedder.encode(texts)
@@ -488,7 +491,7 @@ def topics_stage(
     excluded = frame["excluded_reason"].value_counts().sort_index()
     metrics = {
         **info,
-        "embedding_model": MODEL_ID,
+        "embedding_model": getattr(embedder, "model_id", MODEL_ID),
         "n_segments": len(frame),
         "n_segments_excluded": {str(k): int(v) for k, v in excluded.items()},
         "models": {name: run.metrics for name, run in runs.items()},
