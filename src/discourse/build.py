@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from discourse.clean.boilerplate import BoilerplateDetector
 from discourse.config import PipelineConfig
 from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, word_count
-from discourse.dedup import duplicate_key
+from discourse.dedup import DuplicateMarker, duplicate_key
 from discourse.ingest import ReadContext, SourceOverride, readers
 from discourse.ingest.base import SUFFIXES
 from discourse.ingest.files import InputFile, QuarantineEntry, RejectedInput
@@ -258,7 +258,7 @@ class TableSink:
     def __init__(self, folder: Path, row_group: int = ROW_GROUP) -> None:
         self.folder = Path(folder)
         self.row_group = row_group
-        self._first: dict[str, str] = {}
+        self._marker = DuplicateMarker()
         self._docs: list[dict[str, Any]] = []
         self._segs: list[dict[str, Any]] = []
         self._ctx = {
@@ -285,13 +285,8 @@ class TableSink:
         """Add one file's rows (files must come in corpus order)."""
         dups = 0
         for row in result.seg_rows:
-            key = row.pop("_dedup_key")
-            first = self._first.get(key)
-            if first is None:
-                self._first[key] = row["segment_id"]
-            else:
-                row["duplicate_of"] = first
-                dups += 1
+            row["duplicate_of"] = self._marker.first_of(row.pop("_dedup_key"), row["segment_id"])
+            dups += row["duplicate_of"] is not None
             self.totals["segments_by_source_type"][row["source_type"]] += 1
             if row["boilerplate_reason"]:
                 self.totals["boilerplate_by_reason"][row["boilerplate_reason"]] += 1

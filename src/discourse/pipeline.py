@@ -35,6 +35,7 @@ from discourse.build import (
 from discourse.clean.boilerplate import BoilerplateDetector
 from discourse.config import ConfigError, PipelineConfig
 from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument
+from discourse.dedup import DuplicateMarker
 from discourse.engines import LocalEngine
 from discourse.ingest import SourceOverride, readers
 from discourse.ingest.files import (
@@ -166,17 +167,14 @@ def build_tables(
         doc_row, rows = document_rows(parsed, config, detector, pseudonymiser, stats)
         doc_rows.append(doc_row)
         seg_rows.extend(rows)
-    first: dict[str, str] = {}
+    marker = DuplicateMarker()
     doc_path = {r["doc_id"]: r["path"] for r in doc_rows}
     n_dups = 0
     for row in seg_rows:
-        key = row.pop("_dedup_key")
-        if key in first:
-            row["duplicate_of"] = first[key]
+        row["duplicate_of"] = marker.first_of(row.pop("_dedup_key"), row["segment_id"])
+        if row["duplicate_of"] is not None:
             per_file[doc_path[row["doc_id"]]]["duplicate_segments"] += 1
             n_dups += 1
-        else:
-            first[key] = row["segment_id"]
     for record in ingested.files:
         if record.path in per_file:
             record.counts.update(per_file[record.path])
