@@ -2,8 +2,10 @@
 
 Usage::
 
-    discourse ingest --input data/raw --output /tmp/ann_run   # with privacy.salt = "annotation"
-    python scripts/make_annotation_sample.py /tmp/ann_run data/annotations/units.csv
+    export DISCOURSE_SALT=annotation   # the salt the units were pseudonymised with
+    discourse ingest --input data/raw --output /tmp/ann_run
+    discourse ingest --input data/external --output /tmp/ann_ext
+    python scripts/make_annotation_sample.py /tmp/ann_run data/annotations/units.csv /tmp/ann_ext
 
 Round 1: every segment of the five seed documents (boilerplate included: it is part of what a
 labeler meets), plus 300 r/BreakUps posts of at most 800 words: 180 drawn from posts that
@@ -13,6 +15,15 @@ Round 2 (enrichment, drawn after round 1 showed strategic and autonomy-first at 
 every remaining post of at most 800 words that matches a second keyword filter aimed at those
 stances (getting an ex back, being missed, "the rule", breaking no contact, games, "my choice",
 "do what feels right"). Order is shuffled with the seed in each round.
+
+Round 3 (drawn after the round-1/2 test split held only 4 strategic and 3 autonomy-first
+units, and to measure the labelers beyond r/BreakUps): 180 posts from the four other
+subreddits of the same snapshot (data/external/reddit-top-2013: relationships,
+relationship_advice, dating_advice, LongDistance), 20 to 1,500 words, not boilerplate, that
+talk about an ex or a breakup (EX_TOPIC) and about contact (CONTACT or ENRICH): every post
+matching all three filters, the rest drawn at random from those matching EX_TOPIC and one of the
+two; plus 50 r/BreakUps posts of 801 to 1,500 words that mention contact (the long posts rounds
+1-2 left out). Keyword filters only; no labeler was run to pick a unit.
 """
 
 from __future__ import annotations
@@ -36,9 +47,14 @@ ENRICH = re.compile(
     r"reach(?:ed)? out|\bnc\b|jealous|attract|game|my choice|feels right|do what",
     re.IGNORECASE,
 )
+EX_TOPIC = re.compile(
+    r"\bex\b|\bexes\b|\bex-|broke up|break ?up|breakup|dumped|no contact|\bnc\b", re.IGNORECASE
+)
+ROUND3_EXTERNAL = 180
+ROUND3_LONG = 50
 
 
-def main(run_dir: str, out: str) -> None:
+def main(run_dir: str, out: str, external_run_dir: str | None = None) -> None:
     segs = pd.read_parquet(Path(run_dir) / "segments.parquet")
     seeds = segs[segs.doc_id.str.startswith("seeds/")]
     posts = segs[(segs.source_type == "post") & (segs.n_words <= 800)]
@@ -54,9 +70,35 @@ def main(run_dir: str, out: str) -> None:
     is_post = (segs.source_type == "post") & (segs.n_words <= 800)
     rest = segs[is_post & ~segs.segment_id.isin(picked.segment_id)]
     round2 = rest[rest.text.str.contains(ENRICH)].sample(frac=1.0, random_state=SEED)
-    units = pd.concat([_frame(picked, 1), _frame(round2, 2)])
+    frames = [_frame(picked, 1), _frame(round2, 2)]
+    if external_run_dir is not None:
+        frames.append(_round3(segs, pd.read_parquet(Path(external_run_dir) / "segments.parquet")))
+    units = pd.concat(frames)
     units.to_csv(out, index=False)
     print(f"{len(units)} units -> {out}")
+
+
+def _round3(segs: pd.DataFrame, external: pd.DataFrame) -> pd.DataFrame:
+    ext = external[
+        (external.source_type == "post")
+        & ~external.boilerplate
+        & external.n_words.between(20, 1500)
+        & external.text.str.contains(EX_TOPIC)
+    ]
+    contact, enrich = ext.text.str.contains(CONTACT), ext.text.str.contains(ENRICH)
+    core = ext[contact & enrich]
+    rest = ext[(contact | enrich) & ~(contact & enrich)]
+    ext_pick = pd.concat(
+        [core, rest.sample(ROUND3_EXTERNAL - len(core), random_state=SEED)]
+    ).assign(sampling="external_keyword")
+    long_posts = segs[
+        (segs.source_type == "post")
+        & segs.n_words.between(801, 1500)
+        & segs.text.str.contains(CONTACT)
+    ]
+    long_pick = long_posts.sample(ROUND3_LONG, random_state=SEED).assign(sampling="long_post")
+    picked = pd.concat([ext_pick, long_pick]).sample(frac=1.0, random_state=SEED)
+    return _frame(picked, 3)
 
 
 def _frame(picked: pd.DataFrame, round_no: int) -> pd.DataFrame:
@@ -66,7 +108,9 @@ def _frame(picked: pd.DataFrame, round_no: int) -> pd.DataFrame:
             "round": round_no,
             "doc_id": picked.doc_id,
             "source_type": picked.source_type,
-            "sampling": [
+            "sampling": list(picked.sampling)
+            if "sampling" in picked
+            else [
                 "enrichment_keyword"
                 if round_no == 2
                 else "seed"
@@ -80,4 +124,4 @@ def _frame(picked: pd.DataFrame, round_no: int) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

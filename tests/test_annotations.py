@@ -24,14 +24,30 @@ def test_data_set_is_sound(ann: AnnotationSet) -> None:
     assert set(gold.split) == {"train", "dev", "test"}
 
 
+# Splits are drawn once per batch of coding rounds, so that adding a round never moves a unit
+# that was already in a split: rounds 1-2 together, then round 3 on its own.
+SPLIT_BATCHES = ((1, 2), (3,))
+
+
 def test_no_unit_in_two_splits_and_splits_are_reproducible(ann: AnnotationSet) -> None:
     assert ann.splits.unit_id.is_unique
     gold = ann.gold().drop(columns="split")
-    again = make_splits(gold, SPLIT_SEED)
+    assert set(gold["round"]) == {r for batch in SPLIT_BATCHES for r in batch}
+    again = pd.concat(
+        [make_splits(gold[gold["round"].isin(batch)], SPLIT_SEED) for batch in SPLIT_BATCHES]
+    )
     pd.testing.assert_frame_equal(
         again.sort_values("unit_id").reset_index(drop=True),
         ann.splits.sort_values("unit_id").reset_index(drop=True),
     )
+
+
+def test_earlier_test_units_stay_in_test(ann: AnnotationSet) -> None:
+    """Round 3 left every earlier unit where it was (the first 110 test units stay in test)."""
+    gold = ann.gold()
+    early = gold[gold["round"] <= 2]
+    assert (early.split == "test").sum() == 110
+    assert len(early) == 552
 
 
 def test_every_stance_reaches_every_split(ann: AnnotationSet) -> None:
