@@ -55,6 +55,63 @@ def test_negation_purpose_and_precedence(rules: RuleLabeler, text: str, stance: 
     assert _stance(rules, text) == stance
 
 
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        # general phrasings of the codebook's definitions (not taken from the coded data)
+        (
+            "Don't text her. She needs to feel your absence before she realizes what she lost.",
+            "strategic",
+        ),
+        ("The no contact rule works because it triggers curiosity in your ex.", "strategic"),
+        (
+            "When you stop reaching out, you become the prize and he starts to reconsider.",
+            "strategic",
+        ),
+        (
+            "Wait until she texts first, that way you have the power in the relationship.",
+            "strategic",
+        ),
+        (
+            "Forget the rules. Only you know whether talking to him is good for you.",
+            "autonomy-first",
+        ),
+        ("I don't believe in no contact; it's just a game people play.", "autonomy-first"),
+        (
+            "There is nothing wrong with staying in touch with an ex if that is what you want.",
+            "autonomy-first",
+        ),
+        ("No contact isn't for everyone. Do what works for you.", "autonomy-first"),
+        ("Stop letting other people tell you how to handle your own breakup.", "autonomy-first"),
+        (
+            "I blocked him so I could finally take care of myself and find peace of mind.",
+            "self-healing",
+        ),
+    ],
+)
+def test_definition_phrasings(rules: RuleLabeler, text: str, stance: str) -> None:
+    assert _stance(rules, text) == stance
+
+
+def test_several_word_alternatives_need_the_joiner(rules: RuleLabeler) -> None:
+    """A space starts a new slot, so a phrase among alternatives is written with "_"."""
+    two = compile_pattern("the upper_hand|leverage", {})
+    assert [
+        {"LEMMA": {"IN": ["the"]}},
+        {"LEMMA": {"IN": ["upper"]}},
+        {"LEMMA": {"IN": ["hand"]}},
+    ] in two
+    assert [{"LEMMA": {"IN": ["the"]}}, {"LEMMA": {"IN": ["leverage"]}}] in two
+    # the repaired default patterns match their phrases
+    for text, rule in [
+        ("Do what works for you.", "works_for_you"),
+        ("Play hard to get.", "reverse_psych"),
+        ("Lean on your friends and family.", "lean_on"),
+        ("It came out of the blue.", "without_warning"),
+    ]:
+        assert rule in {m.rule for m in rules.matches(text)}, (text, rule)
+
+
 def test_questions_count_less(rules: RuleLabeler) -> None:
     asked = rules.predict(["Will no contact make him miss me?"]).iloc[0]
     said = rules.predict(["No contact will make him miss me."]).iloc[0]

@@ -79,9 +79,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 def compile_pattern(pattern: str, macros: dict[str, list[str]]) -> list[list[dict[str, Any]]]:
     """Compile the codebook's pattern syntax into spaCy Matcher patterns.
 
-    Each space-separated item is a slot; ``a|b`` alternatives that the tokenizer splits into
-    several tokens ("self-worth", "no contact") become multi-token alternatives, and the slots'
-    alternatives are expanded into separate patterns.
+    Each space-separated item is a slot; ``a|b`` alternatives of several words are written with
+    ``_`` between the words ("upper_hand|leverage"), and alternatives that the tokenizer splits
+    ("self-worth", "you'll") are several tokens too. Multi-token alternatives are matched as
+    sequences, and the slots' alternatives are expanded into separate patterns.
     """
     slots: list[list[list[dict[str, Any]]]] = []
     for item in pattern.split():
@@ -105,7 +106,9 @@ def compile_pattern(pattern: str, macros: dict[str, list[str]]) -> list[list[dic
         multi: list[list[dict[str, Any]]] = []
         for alt in raw_alts:
             exact = alt.startswith("=")
-            toks = _tokens(alt[1:] if exact else alt)
+            # "_" joins the words of a several-word alternative ("upper_hand"), where a space
+            # would start a new slot; an exact form ("=24_7") keeps it as written.
+            toks = _tokens(alt[1:] if exact else alt.replace("_", " "))
             specs = [{"LOWER": low} if exact else {"LEMMA": lem} for low, lem in toks]
             if len(specs) == 1:
                 single.append(specs[0])
