@@ -37,6 +37,26 @@ class TrainingReport:
     default: str = "rules"
     split_sizes: dict[str, int] = field(default_factory=dict)
     agreement: pd.DataFrame | None = None
+    test_groups: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
+    test_confusion: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def group_table(self, name: str) -> pd.DataFrame:
+        """The test split of labeler ``name`` broken down by sampling group (units' ``sampling``
+        column: seed documents, r/BreakUps posts, other sources), with the group sizes."""
+        rows = []
+        for group, ev in self.test_groups.get(name, {}).items():
+            pc = ev.stance.per_class.set_index("label")
+            row: dict[str, Any] = {
+                "group": group,
+                "n": ev.stance.n,
+                "stance_macro_f1": ev.stance.macro_f1,
+                "stance_accuracy": ev.stance.accuracy,
+            }
+            for label in pc.index:
+                row[f"support_{label}"] = int(pc.loc[label, "support"])
+            row["mean_theme_f1"] = ev.mean_theme_f1
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def table(self, split: str) -> pd.DataFrame:
         """Side-by-side table: one row per labeler, stance and theme scores as columns."""
@@ -120,7 +140,19 @@ def train_and_evaluate(
         )
         report.dev[name] = evaluate(parts["dev"], model.predict(parts["dev"].text.tolist()), cb)
         final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed, embedding_backend)
-        report.test[name] = evaluate(parts["test"], final.predict(parts["test"].text.tolist()), cb)
+        pred = final.predict(parts["test"].text.tolist()).reset_index(drop=True)
+        report.test[name] = evaluate(parts["test"], pred, cb)
+        report.test_confusion[name] = report.test[name].stance.confusion
+        if "sampling" in parts["test"].columns:
+            groups = parts["test"].sampling.astype(str)
+            report.test_groups[name] = {
+                g: evaluate(
+                    parts["test"][groups == g].reset_index(drop=True),
+                    pred[(groups == g).to_numpy()].reset_index(drop=True),
+                    cb,
+                )
+                for g in sorted(groups.unique())
+            }
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:
             out = Path(output_dir)
@@ -181,4 +213,26 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         md(report.table("dev")),
         "",
     ]
+    if report.default in report.test_confusion:
+        conf = report.test_confusion[report.default]
+        parts += [
+            f"## Test split: stance confusion matrix of `{report.default}` (rows gold, "
+            "columns predicted)",
+            "",
+            md(conf.rename_axis("gold").reset_index()),
+            "",
+        ]
+    if report.test_groups.get(report.default):
+        parts += [
+            f"## Test split of `{report.default}` by sampling group",
+            "",
+            "Groups are the units' `sampling` column (data/annotations/README.md): `seed` = the "
+            "five seed documents; `contact_keyword`, `random`, `enrichment_keyword` = r/BreakUps "
+            "posts of at most 800 words; `long_post` = r/BreakUps posts of 801-1,500 words; "
+            "`external_keyword` = posts from four other subreddits. Groups are small: read the "
+            "supports before the scores.",
+            "",
+            md(report.group_table(report.default)),
+            "",
+        ]
     write_text("\n".join(parts), Path(path))

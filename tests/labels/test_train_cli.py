@@ -1,0 +1,65 @@
+"""`discourse train` through the CLI runner, on a small slice of the hand-coded data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from _paths import ROOT
+from discourse.annotations import load_annotations
+from discourse.cli import app
+
+FOLDER = ROOT / "data" / "annotations"
+
+
+def _small_annotations(tmp: Path, per_split: int = 24) -> Path:
+    """The shortest units of each split (every split keeps units from several sampling groups)."""
+    ann = load_annotations(FOLDER)
+    gold = ann.gold()
+    gold = gold.assign(n=gold.text.str.len()).sort_values(["split", "n", "unit_id"])
+    keep = gold.groupby("split", group_keys=False).head(per_split)
+    out = tmp / "ann"
+    out.mkdir()
+    ids = set(keep.unit_id)
+    ann.units[ann.units.unit_id.isin(ids)].to_csv(out / "units.csv", index=False)
+    prim = ann.codings[(ann.codings.role == "primary") & ann.codings.unit_id.isin(ids)]
+    prim.to_csv(out / "codings.csv", index=False)
+    ann.splits[ann.splits.unit_id.isin(ids)].to_csv(out / "splits.csv", index=False)
+    return out
+
+
+def test_train_writes_weights_default_and_report(tmp_path: Path) -> None:
+    ann = _small_annotations(tmp_path)
+    models, report = tmp_path / "models", tmp_path / "report.md"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--annotations",
+            str(ann),
+            "--labelers",
+            "rules",
+            "--output",
+            str(models),
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((models / "default.json").read_text())["labeler"] == "rules"
+    assert "thresholds" in json.loads((models / "rules.json").read_text())
+    text = report.read_text()
+    assert "## Test split (each labeler fitted on train + dev, scored once)" in text
+    assert "stance confusion matrix of `rules`" in text
+    assert "by sampling group" in text
+    # the group table accounts for every test unit once
+    splits = pd.read_csv(ann / "splits.csv")
+    units = pd.read_csv(ann / "units.csv").merge(splits, on="unit_id")
+    test_units = units[units.split == "test"]
+    section = text.split("by sampling group", 1)[1]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| group")]
+    sizes = {r.split("|")[1].strip(): int(r.split("|")[2]) for r in rows}
+    assert sizes == test_units.sampling.value_counts().to_dict()
