@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -662,21 +662,25 @@ def _lowered_doc(doc: Any, toks: _Tokens) -> Any:
     return doc
 
 
+def _required_values(pattern: list[dict[str, Any]]) -> Iterator[tuple[int, set[str]]]:
+    """Index and allowed values of each constraint on a required token of ``pattern``."""
+    for i, tok in enumerate(pattern):
+        if tok.get("OP") in ("?", "*"):
+            continue
+        for attr in ("LEMMA", "LOWER"):
+            val = tok.get(attr)
+            if val is not None:
+                yield i, set(val["IN"]) if isinstance(val, dict) else {val}
+
+
 def _anchors(patterns: list[list[dict[str, Any]]]) -> frozenset[str]:
     """Words one of which must occur for any of ``patterns`` to match (empty: no filter)."""
     out: set[str] = set()
     for pattern in patterns:
         best: set[str] | None = None
-        for tok in pattern:
-            if tok.get("OP") in ("?", "*"):
-                continue
-            for attr in ("LEMMA", "LOWER"):
-                val = tok.get(attr)
-                if val is None:
-                    continue
-                values = set(val["IN"]) if isinstance(val, dict) else {val}
-                if best is None or len(values) < len(best):
-                    best = values
+        for _, values in _required_values(pattern):
+            if best is None or len(values) < len(best):
+                best = values
         if best is None:
             return frozenset()
         out |= best
@@ -706,17 +710,10 @@ def _position_anchor(pattern: list[dict[str, Any]]) -> tuple[int, set[str]] | No
     up to ``index`` tokens before it). ``None`` when every token is optional or unconstrained."""
     best: tuple[int, set[str]] | None = None
     best_cost = 0
-    for i, tok in enumerate(pattern):
-        if tok.get("OP") in ("?", "*"):
-            continue
-        for attr in ("LEMMA", "LOWER"):
-            val = tok.get(attr)
-            if val is None:
-                continue
-            values = set(val["IN"]) if isinstance(val, dict) else {val}
-            cost = (i + 1) * sum(100 if v in _FREQUENT else 1 for v in values)
-            if best is None or cost < best_cost:
-                best, best_cost = (i, values), cost
+    for i, values in _required_values(pattern):
+        cost = (i + 1) * sum(100 if v in _FREQUENT else 1 for v in values)
+        if best is None or cost < best_cost:
+            best, best_cost = (i, values), cost
     return best
 
 
