@@ -38,7 +38,6 @@ class TrainingReport:
     split_sizes: dict[str, int] = field(default_factory=dict)
     agreement: pd.DataFrame | None = None
     test_groups: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
-    test_confusion: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def group_table(self, name: str) -> pd.DataFrame:
         """The test split of labeler ``name`` broken down by sampling group (units' ``sampling``
@@ -142,17 +141,16 @@ def train_and_evaluate(
         final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed, embedding_backend)
         pred = final.predict(parts["test"].text.tolist()).reset_index(drop=True)
         report.test[name] = evaluate(parts["test"], pred, cb)
-        report.test_confusion[name] = report.test[name].stance.confusion
         if "sampling" in parts["test"].columns:
-            groups = parts["test"].sampling.astype(str)
-            report.test_groups[name] = {
-                g: evaluate(
-                    parts["test"][groups == g].reset_index(drop=True),
-                    pred[(groups == g).to_numpy()].reset_index(drop=True),
+            groups = parts["test"].sampling.astype(str).to_numpy()
+            report.test_groups[name] = {}
+            for g in sorted(set(groups)):
+                mask = groups == g
+                report.test_groups[name][g] = evaluate(
+                    parts["test"][mask].reset_index(drop=True),
+                    pred[mask].reset_index(drop=True),
                     cb,
                 )
-                for g in sorted(groups.unique())
-            }
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:
             out = Path(output_dir)
@@ -213,8 +211,8 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         md(report.table("dev")),
         "",
     ]
-    if report.default in report.test_confusion:
-        conf = report.test_confusion[report.default]
+    if report.default in report.test:
+        conf = report.test[report.default].stance.confusion
         parts += [
             f"## Test split: stance confusion matrix of `{report.default}` (rows gold, "
             "columns predicted)",
