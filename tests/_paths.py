@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,3 +20,13 @@ def seed_path(prefix: str) -> Path:
 def seed_text(prefix: str) -> str:
     """Text of the seed document whose name starts with ``prefix``."""
     return seed_path(prefix).read_text(encoding="utf-8")
+
+
+def copy_mixed_inputs(root: Path) -> Path:
+    """Copy the seeds, the table fixtures, the bad inputs and a "Name says" thread into ``root``
+    (a mixed input folder for whole-pipeline tests) and return ``root``."""
+    shutil.copytree(SEEDS, root / "seeds")
+    shutil.copytree(FIXTURES / "tables", root / "tables")
+    shutil.copytree(FIXTURES / "bad", root / "bad")
+    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / "says_thread.txt")
+    return root

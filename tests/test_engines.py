@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 
-from _paths import FIXTURES, SEEDS, TEST_SALT
+from _paths import TEST_SALT, copy_mixed_inputs
 from discourse.config import PipelineConfig
 from discourse.engines import DaskEngine, LocalEngine, make_engine
 from discourse.pipeline import run
@@ -52,10 +51,7 @@ def test_dask_engine_outside_context_is_an_error() -> None:
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "raw"
-    shutil.copytree(SEEDS, root / "seeds")
-    shutil.copytree(FIXTURES / "tables", root / "tables")
-    shutil.copytree(FIXTURES / "bad", root / "bad")
-    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / "says_thread.txt")
+    copy_mixed_inputs(root)
     return root
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from _paths import FIXTURES, SEEDS
+from _paths import copy_mixed_inputs
 from discourse.config import ConfigError, PipelineConfig
 from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA
 from discourse.pipeline import run
@@ -38,10 +37,7 @@ SEED_COMMENTERS = [
 def corpus(tmp_path: Path) -> Path:
     """Seeds, the text and table fixtures, bad inputs, a README and a sources file."""
     root = tmp_path / "raw"
-    shutil.copytree(SEEDS, root / "seeds")
-    shutil.copytree(FIXTURES / "tables", root / "tables")
-    shutil.copytree(FIXTURES / "bad", root / "bad")
-    shutil.copy(FIXTURES / "text" / "says_thread.txt", root / "says_thread.txt")
+    copy_mixed_inputs(root)
     (root / "README.md").write_text("Provenance notes, not data.")
     (root / "sources.toml").write_text(
         '["seeds/000_9971e978c8825bd7.txt"]\nkind = "transcript"\noutlet = "YouTube"\n'
