@@ -399,16 +399,40 @@ def evaluate_cli(
     output_dir: Annotated[
         Path | None, typer.Option("--output", "-o", help="Folder for the CSVs.")
     ] = None,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap", help="Resamples for the confidence intervals (0: no intervals)."
+        ),
+    ] = 1000,
+    level: Annotated[float, typer.Option("--level", help="Coverage of the intervals.")] = 0.95,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
 ) -> None:
-    """Per-class precision, recall, F1, macro-F1, Cohen's kappa and confusion matrices."""
+    """Per-class precision, recall, F1, macro-F1, Cohen's kappa and confusion matrices, with
+    percentile bootstrap confidence intervals over the evaluated units."""
     from discourse.codebook import load_codebook
     from discourse.io_utils import write_text
+    from discourse.labels.bootstrap import bootstrap_intervals
     from discourse.labels.evaluate import evaluate
     from discourse.labels.stage import read_table
 
+    if bootstrap < 0 or not 0 < level < 1:
+        console.print(
+            f"[red]error:[/red] --bootstrap must be >= 0 (got {bootstrap}) and --level "
+            f"between 0 and 1 (got {level})"
+        )
+        raise typer.Exit(1)
     try:
         cb = load_codebook(codebook)
-        result = evaluate(read_table(gold), read_table(pred), cb, key=key)
+        gold_frame, pred_frame = read_table(gold), read_table(pred)
+        result = evaluate(gold_frame, pred_frame, cb, key=key)
+        intervals = (
+            bootstrap_intervals(
+                gold_frame, pred_frame, cb, key=key, n_boot=bootstrap, level=level, seed=seed
+            )
+            if bootstrap
+            else None
+        )
     except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -420,16 +444,22 @@ def evaluate_cli(
             out, f"confusion: {name} (rows gold, columns predicted)", r.confusion.reset_index()
         )
     folder = output_dir or pred.parent
-    for name, frame in (
+    frames = [
         ("evaluation_summary.csv", result.summary()),
         ("evaluation_per_class.csv", result.per_class()),
         ("evaluation_confusion.csv", result.confusion_long()),
-    ):
+    ]
+    if intervals is not None:
+        _print_frame(
+            out,
+            f"{level:.0%} bootstrap intervals ({bootstrap} resamples of the {result.stance.n} "
+            "units)",
+            intervals[["metric", "estimate", "low", "high", "n_valid"]],
+        )
+        frames.append(("evaluation_intervals.csv", intervals))
+    for name, frame in frames:
         write_text(frame.to_csv(index=False, float_format="%.4f"), folder / name)
-    console.print(
-        "wrote evaluation_summary.csv, evaluation_per_class.csv, evaluation_confusion.csv "
-        f"to {folder}"
-    )
+    console.print(f"wrote {', '.join(name for name, _ in frames)} to {folder}")
 
 
 def _print_frame(out: Console, title: str, frame: Any) -> None:

@@ -100,3 +100,26 @@ def test_evaluate_cli_writes_csvs(tmp_path: Path) -> None:
     per_class = pd.read_csv(tmp_path / "evaluation_per_class.csv")
     assert set(per_class.dimension) == {"stance", "shame", "abandonment", "regret"}
     assert (tmp_path / "evaluation_confusion.csv").is_file()
+    intervals = pd.read_csv(tmp_path / "evaluation_intervals.csv").set_index("metric")
+    assert intervals.loc["stance_macro_f1", "estimate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert intervals.loc["stance_macro_f1", "n_boot"] == 1000
+    assert "bootstrap intervals" in result.output
+
+
+def test_evaluate_cli_bootstrap_options(tmp_path: Path) -> None:
+    gold = pd.DataFrame(
+        {
+            "stance": ["none", "self-healing"],
+            "shame": [0, 1],
+            "abandonment": [0, 0],
+            "regret": [1, 0],
+        }
+    )
+    gold.to_csv(tmp_path / "gold.csv", index=False)
+    gold.to_csv(tmp_path / "pred.csv", index=False)
+    args = ["evaluate", "--gold", str(tmp_path / "gold.csv"), "--pred", str(tmp_path / "pred.csv")]
+    result = runner.invoke(app, [*args, "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "evaluation_intervals.csv").exists()
+    bad = runner.invoke(app, [*args, "--level", "1.5"])
+    assert bad.exit_code == 1 and "--level" in bad.output

@@ -63,3 +63,40 @@ def test_train_writes_weights_default_and_report(tmp_path: Path) -> None:
     rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| group")]
     sizes = {r.split("|")[1].strip(): int(r.split("|")[2]) for r in rows}
     assert sizes == test_units.sampling.value_counts().to_dict()
+    # the interval table repeats the test estimate of the table above, with its interval
+    ci_section = text.split("95% bootstrap intervals", 1)[1].split("\n## ", 1)[0]
+    ci_row = next(r for r in ci_section.splitlines() if r.startswith("| rules"))
+    test_row = next(
+        r for r in text.split("## Test split (each", 1)[1].splitlines() if r.startswith("| rules")
+    )
+    estimate = ci_row.split("|")[2].split("[")[0].strip()
+    assert estimate == test_row.split("|")[2].strip()
+    low, high = (float(v) for v in ci_row.split("|")[2].split("[")[1].rstrip("] ").split(","))
+    assert low <= float(estimate) <= high
+
+
+def test_interval_table_of_differences() -> None:
+    from discourse.codebook import load_codebook
+    from discourse.labels.bootstrap import bootstrap_difference, bootstrap_intervals
+    from discourse.labels.training import TrainingReport
+
+    cb = load_codebook()
+    gold = pd.DataFrame(
+        {
+            "stance": ["none", "self-healing", "strategic", "none"] * 5,
+            **{t: [0, 1, 0, 1] * 5 for t in cb.theme_names},
+        }
+    )
+    worse = gold.assign(stance="none")
+    report = TrainingReport(default="a")
+    report.test_intervals = {
+        "a": bootstrap_intervals(gold, gold, cb, n_boot=50),
+        "b": bootstrap_intervals(gold, worse, cb, n_boot=50),
+    }
+    report.test_differences = {"b": bootstrap_difference(gold, gold, worse, cb, n_boot=50)}
+    table = report.interval_table().set_index("labeler")
+    assert table.loc["a", "stance_macro_f1"] == "1.000 [1.000, 1.000]"
+    assert "f1_strategic" in table.columns
+    diff = report.interval_table(differences=True)
+    assert diff.labeler.tolist() == ["a - b"]
+    assert diff.f1_none[0].startswith("+0.333 [")  # F1 of none: 1 - 2/3

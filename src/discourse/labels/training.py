@@ -3,7 +3,9 @@
 Protocol (``discourse train``): each labeler is fitted on the train split and scored on dev;
 the default labeler is the one with the best mean of stance macro-F1 and mean theme F1 on dev.
 Each labeler is then refitted on train + dev and scored once on test, and those test numbers
-are what the documentation reports. Nothing is tuned on test.
+are what the documentation reports, with 95% percentile bootstrap intervals over the test units
+and paired bootstrap intervals for the default minus each other labeler. Nothing is tuned on
+test.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from discourse.annotations import load_annotations
 from discourse.codebook import Codebook, load_codebook
 from discourse.io_utils import write_json, write_text
 from discourse.labels.base import BaseLabeler, make_labeler
+from discourse.labels.bootstrap import bootstrap_difference, bootstrap_intervals
 from discourse.labels.evaluate import Evaluation, evaluate
 
 __all__ = ["TrainingReport", "train_and_evaluate"]
 
 DEFAULT_LABELERS = ("rules", "embed-logreg", "combined", "setfit")
+N_BOOT = 2000
+# the scores shown with intervals in the report
+INTERVAL_METRICS = ("stance_macro_f1", "stance_kappa", "mean_theme_f1")
 
 
 @dataclass
@@ -38,6 +44,28 @@ class TrainingReport:
     split_sizes: dict[str, int] = field(default_factory=dict)
     agreement: pd.DataFrame | None = None
     test_groups: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
+    test_intervals: dict[str, pd.DataFrame] = field(default_factory=dict)
+    test_differences: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def interval_table(self, differences: bool = False) -> pd.DataFrame:
+        """Test scores with 95% bootstrap intervals, one row per labeler (``differences``: the
+        paired intervals of the default minus each other labeler), as ``estimate [low, high]``
+        strings, plus the per-class F1 of the stance labels."""
+        source = self.test_differences if differences else self.test_intervals
+        rows = []
+        for name, frame in source.items():
+            ci = frame.set_index("metric")
+            row: dict[str, Any] = {"labeler": f"{self.default} - {name}" if differences else name}
+            metrics = [*INTERVAL_METRICS, *(m for m in ci.index if m.startswith("f1_"))]
+            for metric in metrics:
+                e, lo, hi = ci.loc[metric, ["estimate", "low", "high"]]
+                row[metric] = (
+                    f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+                    if differences
+                    else (f"{e:.3f} [{lo:.3f}, {hi:.3f}]")
+                )
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def group_table(self, name: str) -> pd.DataFrame:
         """The test split of labeler ``name`` broken down by sampling group (units' ``sampling``
@@ -126,6 +154,7 @@ def train_and_evaluate(
     )
     parts = {s: gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test")}
     trdev = pd.concat([parts["train"], parts["dev"]], ignore_index=True)
+    test_preds: dict[str, pd.DataFrame] = {}
     for name in labeler_names:
         t0 = time.perf_counter()
         model = _fit(
@@ -141,6 +170,10 @@ def train_and_evaluate(
         final = _fit(name, cb, trdev.text.tolist(), trdev, cache_dir, seed, embedding_backend)
         pred = final.predict(parts["test"].text.tolist()).reset_index(drop=True)
         report.test[name] = evaluate(parts["test"], pred, cb)
+        test_preds[name] = pred
+        report.test_intervals[name] = bootstrap_intervals(
+            parts["test"], pred, cb, n_boot=N_BOOT, seed=seed
+        )
         if "sampling" in parts["test"].columns:
             groups = parts["test"].sampling.astype(str).to_numpy()
             report.test_groups[name] = {}
@@ -164,6 +197,16 @@ def train_and_evaluate(
     # sole labeler trained (its dev scores are reported either way).
     usable = [n for n in labeler_names if n != "setfit"] or list(labeler_names)
     report.default = max(usable, key=lambda n: (_score(report.dev[n]), n))
+    for name in labeler_names:
+        if name != report.default:
+            report.test_differences[name] = bootstrap_difference(
+                parts["test"],
+                test_preds[report.default],
+                test_preds[name],
+                cb,
+                n_boot=N_BOOT,
+                seed=seed,
+            )
     if output_dir is not None:
         write_json(
             {
@@ -206,6 +249,26 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         "",
         md(report.table("test")),
         "",
+        f"### Test split: 95% bootstrap intervals ({N_BOOT} resamples of the test units)",
+        "",
+        "Percentile intervals from resampling the test units with replacement "
+        "(`discourse.labels.bootstrap`). They show how far the scores above can be trusted at "
+        "this test-set size; a rare class with a handful of test units has a very wide one.",
+        "",
+        md(report.interval_table()),
+        "",
+    ]
+    if report.test_differences:
+        parts += [
+            f"### Test split: `{report.default}` minus each other labeler (paired bootstrap)",
+            "",
+            "Both labelers are scored on the same resamples. An interval that contains 0 means "
+            "the test split cannot tell the two apart on that score.",
+            "",
+            md(report.interval_table(differences=True)),
+            "",
+        ]
+    parts += [
         "## Dev split (each labeler fitted on train; used to choose the default)",
         "",
         md(report.table("dev")),
