@@ -25,8 +25,7 @@ def _small_annotations(tmp: Path, per_split: int = 24) -> Path:
     out.mkdir()
     ids = set(keep.unit_id)
     ann.units[ann.units.unit_id.isin(ids)].to_csv(out / "units.csv", index=False)
-    prim = ann.codings[(ann.codings.role == "primary") & ann.codings.unit_id.isin(ids)]
-    prim.to_csv(out / "codings.csv", index=False)
+    ann.codings[ann.codings.unit_id.isin(ids)].to_csv(out / "codings.csv", index=False)
     ann.splits[ann.splits.unit_id.isin(ids)].to_csv(out / "splits.csv", index=False)
     return out
 

@@ -45,6 +45,7 @@ class TrainingReport:
     agreement: pd.DataFrame | None = None
     test_groups: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
     test_intervals: dict[str, pd.DataFrame] = field(default_factory=dict)
+    coder_intervals: pd.DataFrame | None = None
     test_differences: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def interval_table(self, differences: bool = False) -> pd.DataFrame:
@@ -52,20 +53,14 @@ class TrainingReport:
         paired intervals of the default minus each other labeler), as ``estimate [low, high]``
         strings, plus the per-class F1 of the stance labels."""
         source = self.test_differences if differences else self.test_intervals
-        rows = []
-        for name, frame in source.items():
-            ci = frame.set_index("metric")
-            row: dict[str, Any] = {"labeler": f"{self.default} - {name}" if differences else name}
-            metrics = [*INTERVAL_METRICS, *(m for m in ci.index if m.startswith("f1_"))]
-            for metric in metrics:
-                e, lo, hi = ci.loc[metric, ["estimate", "low", "high"]]
-                row[metric] = (
-                    f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-                    if differences
-                    else (f"{e:.3f} [{lo:.3f}, {hi:.3f}]")
-                )
-            rows.append(row)
-        return pd.DataFrame(rows)
+        return _interval_rows(source, self.default, differences)
+
+    def coder_table(self) -> pd.DataFrame:
+        """The second coding scored against the first on the double-coded units, with 95%
+        bootstrap intervals: how far two careful coders agree, a ceiling for any labeler."""
+        if self.coder_intervals is None:
+            return pd.DataFrame()
+        return _interval_rows({"coder vs coder": self.coder_intervals}, self.default, False)
 
     def group_table(self, name: str) -> pd.DataFrame:
         """The test split of labeler ``name`` broken down by sampling group (units' ``sampling``
@@ -105,6 +100,29 @@ class TrainingReport:
             row["mean_theme_f1"] = ev.mean_theme_f1
             rows.append(row)
         return pd.DataFrame(rows)
+
+
+def _interval_rows(
+    source: dict[str, pd.DataFrame], default: str, differences: bool
+) -> pd.DataFrame:
+    """``estimate [low, high]`` strings, one row per entry of ``source``."""
+    rows = []
+    for name, frame in source.items():
+        ci = frame.set_index("metric")
+        row: dict[str, Any] = {"labeler": f"{default} - {name}" if differences else name}
+        metrics = [*INTERVAL_METRICS, *(m for m in ci.index if m.startswith("f1_"))]
+        for metric in metrics:
+            e, lo, hi = ci.loc[metric, ["estimate", "low", "high"]]
+            if pd.isna(e) or pd.isna(lo):
+                row[metric] = "n/a"  # the class has no units here
+                continue
+            row[metric] = (
+                f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+                if differences
+                else f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _score(ev: Evaluation) -> float:
@@ -152,6 +170,18 @@ def train_and_evaluate(
     report = TrainingReport(
         split_sizes=gold.split.value_counts().to_dict(), agreement=ann.agreement()
     )
+    both = ann.double_coded().rename_axis("unit_id").reset_index()
+    if len(both):
+        cols = ["unit_id", *ann.label_columns()]
+        first = both[["unit_id", *(f"{c}_primary" for c in cols[1:])]]
+        second = both[["unit_id", *(f"{c}_second" for c in cols[1:])]]
+        report.coder_intervals = bootstrap_intervals(
+            first.set_axis(cols, axis=1),
+            second.set_axis(cols, axis=1),
+            cb,
+            n_boot=N_BOOT,
+            seed=seed,
+        )
     parts = {s: gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test")}
     trdev = pd.concat([parts["train"], parts["dev"]], ignore_index=True)
     test_preds: dict[str, pd.DataFrame] = {}
@@ -258,6 +288,19 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         md(report.interval_table()),
         "",
     ]
+    if report.coder_intervals is not None:
+        n_units = int(report.agreement.n.iloc[0]) if report.agreement is not None else 0
+        parts += [
+            "### The same scores between two coders (a ceiling for any labeler)",
+            "",
+            "The second, independent coding scored against the first on the "
+            f"{n_units} double-coded units (95% bootstrap intervals, {N_BOOT} resamples). "
+            "A labeler is unlikely to agree with the gold labels better than two careful "
+            "coders agree with each other.",
+            "",
+            md(report.coder_table()),
+            "",
+        ]
     if report.test_differences:
         parts += [
             f"### Test split: `{report.default}` minus each other labeler (paired bootstrap)",
