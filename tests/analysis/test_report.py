@@ -82,6 +82,10 @@ def test_figures_and_tables_from_a_labelled_run(seeds_run: Path, tmp_path: Path)
     evaluation = pd.read_csv(tmp_path / "tables" / "tab03_labeler_evaluation_summary.csv")
     splits = pd.read_csv(ROOT / "data" / "annotations" / "splits.csv")
     assert evaluation.loc[0, "n"] == (splits.split == "test").sum()  # the hand-coded test split
+    intervals = pd.read_csv(tmp_path / "tables" / "tab03_labeler_evaluation_intervals.csv")
+    ci = intervals.set_index("metric")
+    assert ci.loc["stance_macro_f1", "estimate"] == pytest.approx(evaluation.loc[0, "value"])
+    assert ci.loc["stance_macro_f1", "low"] <= ci.loc["stance_macro_f1", "high"]
 
 
 def test_same_run_same_bytes(seeds_run: Path, tmp_path: Path) -> None:

@@ -138,6 +138,7 @@ def corpus_summary(segments: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
 def _evaluation(config: PipelineConfig, codebook: Any, cache_dir: str | Path) -> Any:
     """Score the run's labeler on the hand-coded test split (``None`` with a reason if not)."""
     from discourse.annotations import load_annotations
+    from discourse.labels.bootstrap import bootstrap_intervals
     from discourse.labels.evaluate import evaluate
     from discourse.labels.stage import build_labeler
 
@@ -158,7 +159,10 @@ def _evaluation(config: PipelineConfig, codebook: Any, cache_dir: str | Path) ->
         weights=config.label.weights,
     )
     pred = labeler.predict(test["text"].tolist())
-    return (evaluate(test, pred, codebook), labeler), None
+    intervals = bootstrap_intervals(
+        test, pred, codebook, n_boot=config.analysis.n_boot, seed=config.seed
+    )
+    return (evaluate(test, pred, codebook), labeler, intervals), None
 
 
 def make_figures(
@@ -329,12 +333,13 @@ def make_figures(
         out.skipped["fig08_labeler_confusion"] = reason
         out.skipped["tab03_labeler_evaluation"] = reason
     else:
-        evaluation, labeler = result
+        evaluation, labeler, intervals = result
         per_class = evaluation.per_class()
         summ = evaluation.summary()
         per_class.insert(0, "labeler", f"{labeler.name} v{labeler.version}")
-        out.table(per_class, "tab03_labeler_evaluation", _summary_note(summ))
+        out.table(per_class, "tab03_labeler_evaluation", _summary_note(summ, intervals))
         out.data(summ, "tab03_labeler_evaluation_summary.csv")
+        out.data(intervals, "tab03_labeler_evaluation_intervals.csv")
         conf = evaluation.confusion_long().rename(columns={"pred": "predicted", "count": "n"})
         out.figure("fig08_labeler_confusion", plots.confusion_matrices(conf))
         info["labeler_evaluated"] = f"{labeler.name} v{labeler.version}"
@@ -355,13 +360,25 @@ def make_figures(
     return {"outputs": files, **{k: v for k, v in manifest.items() if k != "outputs"}}
 
 
-def _summary_note(summary: pd.DataFrame) -> str:
+def _summary_note(summary: pd.DataFrame, intervals: pd.DataFrame) -> str:
+    ci = intervals.set_index("metric")
+
+    def interval(metric: str) -> str:
+        return f" [{ci.loc[metric, 'low']:.2f}, {ci.loc[metric, 'high']:.2f}]"
+
     parts = []
     for row in summary.itertuples(index=False):
         if row.dimension == "themes":
-            parts.append(f"mean theme F1 {row.value:.2f}")
+            parts.append(f"mean theme F1 {row.value:.2f}{interval('mean_theme_f1')}")
             continue
         name = "macro-F1" if row.metric == "macro_f1" else "F1"
-        parts.append(f"{row.dimension}: {name} {row.value:.2f}, kappa {row.kappa:.2f}")
+        metric = "stance_macro_f1" if row.dimension == "stance" else f"{row.dimension}_f1"
+        parts.append(
+            f"{row.dimension}: {name} {row.value:.2f}{interval(metric)}, kappa {row.kappa:.2f}"
+        )
     n = int(summary["n"].iloc[0])
-    return f"Held-out test split of the hand-coded data (n = {n} units). " + "; ".join(parts) + "."
+    level = float(ci["level"].iloc[0])
+    return (
+        f"Held-out test split of the hand-coded data (n = {n} units); {level:.0%} bootstrap "
+        "intervals over the units in brackets. " + "; ".join(parts) + "."
+    )
