@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.labels.evaluate import align_predictions
 
 __all__ = ["bootstrap_difference", "bootstrap_intervals"]
 
@@ -81,31 +82,26 @@ def _scores(gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, idx: np.ndarra
     return pd.DataFrame(out)
 
 
-def _aligned(gold: pd.DataFrame, preds: list[pd.DataFrame], key: str | None) -> list[pd.DataFrame]:
-    out = []
-    for pred in preds:
-        if key is not None:
-            missing = set(gold[key]) - set(pred[key])
-            if missing:
-                raise ValueError(
-                    f"{len(missing)} gold rows have no prediction (e.g. {sorted(missing)[:3]})"
-                )
-            pred = pred.set_index(key).loc[gold[key]].reset_index()
-        elif len(pred) != len(gold):
-            raise ValueError(
-                f"gold has {len(gold)} rows but pred has {len(pred)}; pass key= to align"
-            )
-        out.append(pred.reset_index(drop=True))
-    return out
-
-
-def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray:
+def _prepared(
+    gold: pd.DataFrame,
+    preds: list[pd.DataFrame],
+    codebook: Codebook | None,
+    key: str | None,
+    n_boot: int,
+    seed: int,
+) -> tuple[Codebook, pd.DataFrame, list[pd.DataFrame], np.ndarray, np.ndarray]:
+    """Codebook, gold with a fresh index, the aligned predictions, the resample indices
+    (``n_boot x n``) and the identity 'resample' (``1 x n``) for the point estimates."""
+    cb = codebook or load_codebook()
+    preds = [align_predictions(gold, pred, cb, key) for pred in preds]
+    gold = gold.reset_index(drop=True)
+    n = len(gold)
     if n == 0:
         raise ValueError("no units to resample")
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, n, size=(n_boot, n))
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    return cb, gold, preds, idx, np.arange(n)[None, :]
 
 
 def _interval_table(
@@ -169,11 +165,8 @@ def bootstrap_intervals(
         and ``n_valid`` (resamples in which the score is defined: a per-class F1 needs the class
         in the resampled gold labels).
     """
-    cb = codebook or load_codebook()
-    (pred,) = _aligned(gold, [pred], key)
-    gold = gold.reset_index(drop=True)
-    idx = _resamples(len(gold), n_boot, seed)
-    point = _scores(gold, pred, cb, np.arange(len(gold))[None, :]).iloc[0]
+    cb, gold, (pred,), idx, whole = _prepared(gold, [pred], codebook, key, n_boot, seed)
+    point = _scores(gold, pred, cb, whole).iloc[0]
     return _interval_table(point, _scores(gold, pred, cb, idx), level, n_boot)
 
 
@@ -195,11 +188,9 @@ def bootstrap_difference(
     evidence that one labeler scores higher on data like these units. Parameters and result as
     in :func:`bootstrap_intervals`, with the differences in ``estimate``, ``low`` and ``high``.
     """
-    cb = codebook or load_codebook()
-    pred_a, pred_b = _aligned(gold, [pred_a, pred_b], key)
-    gold = gold.reset_index(drop=True)
-    idx = _resamples(len(gold), n_boot, seed)
-    whole = np.arange(len(gold))[None, :]
+    cb, gold, (pred_a, pred_b), idx, whole = _prepared(
+        gold, [pred_a, pred_b], codebook, key, n_boot, seed
+    )
     point = (_scores(gold, pred_a, cb, whole) - _scores(gold, pred_b, cb, whole)).iloc[0]
     boot = _scores(gold, pred_a, cb, idx) - _scores(gold, pred_b, cb, idx)
     return _interval_table(point, boot, level, n_boot)

@@ -11,7 +11,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recal
 
 from discourse.codebook import Codebook, load_codebook
 
-__all__ = ["Evaluation", "agreement", "evaluate"]
+__all__ = ["Evaluation", "agreement", "align_predictions", "evaluate"]
 
 
 @dataclass
@@ -131,6 +131,28 @@ def _dimension(name: str, gold: list[str], pred: list[str], labels: list[str]) -
     )
 
 
+def align_predictions(
+    gold: pd.DataFrame, pred: pd.DataFrame, codebook: Codebook, key: str | None = None
+) -> pd.DataFrame:
+    """``pred`` in the row order of ``gold`` (joined on ``key``, or as given when ``key`` is
+    ``None``) with a fresh index; raises ``ValueError`` when a gold row has no prediction, the
+    lengths differ, or a table lacks the stance or a theme column."""
+    if key is not None:
+        missing = set(gold[key]) - set(pred[key])
+        if missing:
+            raise ValueError(
+                f"{len(missing)} gold rows have no prediction (e.g. {sorted(missing)[:3]})"
+            )
+        pred = pred.set_index(key).loc[gold[key]].reset_index()
+    elif len(gold) != len(pred):
+        raise ValueError(f"gold has {len(gold)} rows but pred has {len(pred)}; pass key= to align")
+    for col in ["stance", *codebook.theme_names]:
+        for name, frame in (("gold", gold), ("pred", pred)):
+            if col not in frame.columns:
+                raise ValueError(f"{name} table has no column {col!r}")
+    return pred.reset_index(drop=True)
+
+
 def evaluate(
     gold: pd.DataFrame, pred: pd.DataFrame, codebook: Codebook | None = None, key: str | None = None
 ) -> Evaluation:
@@ -152,19 +174,7 @@ def evaluate(
     absent from a small test set does not count as a zero.
     """
     cb = codebook or load_codebook()
-    if key is not None:
-        missing = set(gold[key]) - set(pred[key])
-        if missing:
-            raise ValueError(
-                f"{len(missing)} gold rows have no prediction (e.g. {sorted(missing)[:3]})"
-            )
-        pred = pred.set_index(key).loc[gold[key]].reset_index()
-    elif len(gold) != len(pred):
-        raise ValueError(f"gold has {len(gold)} rows but pred has {len(pred)}; pass key= to align")
-    for col in ["stance", *cb.theme_names]:
-        for name, frame in (("gold", gold), ("pred", pred)):
-            if col not in frame.columns:
-                raise ValueError(f"{name} table has no column {col!r}")
+    pred = align_predictions(gold, pred, cb, key)
     unknown = set(gold["stance"]) - set(cb.stance_labels)
     if unknown:
         raise ValueError(
