@@ -68,7 +68,7 @@ def _length_groups(model: Any, texts: list[str]) -> list[list[int]]:
     to be batch-invariant already, as for static and one-at-a-time encoders)."""
     tokenizer = getattr(model, "tokenizer", None)
     max_len = getattr(model, "max_seq_length", None)
-    if tokenizer is None or not callable(tokenizer) or max_len is None:
+    if not callable(tokenizer) or max_len is None:
         return [list(range(len(texts)))]
     ids = tokenizer(texts, truncation=True, max_length=int(max_len))["input_ids"]
     groups: dict[int, list[int]] = defaultdict(list)

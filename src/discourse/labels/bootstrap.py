@@ -88,27 +88,36 @@ def _prepared(
     codebook: Codebook | None,
     key: str | None,
     n_boot: int,
+    level: float,
     seed: int,
-) -> tuple[Codebook, pd.DataFrame, list[pd.DataFrame], np.ndarray, np.ndarray]:
-    """Codebook, gold with a fresh index, the aligned predictions, the resample indices
-    (``n_boot x n``) and the identity 'resample' (``1 x n``) for the point estimates."""
+) -> tuple[Codebook, pd.DataFrame, list[pd.DataFrame], np.ndarray]:
+    """Arguments checked before any work: the codebook, gold with a fresh index, the aligned
+    predictions and the resample indices (``n_boot x n``)."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
     cb = codebook or load_codebook()
     preds = [align_predictions(gold, pred, cb, key) for pred in preds]
     gold = gold.reset_index(drop=True)
     n = len(gold)
     if n == 0:
         raise ValueError("no units to resample")
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
-    return cb, gold, preds, idx, np.arange(n)[None, :]
+    return cb, gold, preds, np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+
+def _point_and_resamples(
+    gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, idx: np.ndarray
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Scores on the units as given, and on each resample, from one pass."""
+    whole = np.arange(len(gold))[None, :]
+    scores = _scores(gold, pred, cb, np.vstack([whole, idx]))
+    return scores.iloc[0], scores.iloc[1:].reset_index(drop=True)
 
 
 def _interval_table(
     point: pd.Series, boot: pd.DataFrame, level: float, n_boot: int
 ) -> pd.DataFrame:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
     tail = (1 - level) / 2 * 100
     rows = []
     for metric in boot.columns:
@@ -165,9 +174,9 @@ def bootstrap_intervals(
         and ``n_valid`` (resamples in which the score is defined: a per-class F1 needs the class
         in the resampled gold labels).
     """
-    cb, gold, (pred,), idx, whole = _prepared(gold, [pred], codebook, key, n_boot, seed)
-    point = _scores(gold, pred, cb, whole).iloc[0]
-    return _interval_table(point, _scores(gold, pred, cb, idx), level, n_boot)
+    cb, gold, (pred,), idx = _prepared(gold, [pred], codebook, key, n_boot, level, seed)
+    point, boot = _point_and_resamples(gold, pred, cb, idx)
+    return _interval_table(point, boot, level, n_boot)
 
 
 def bootstrap_difference(
@@ -188,9 +197,9 @@ def bootstrap_difference(
     evidence that one labeler scores higher on data like these units. Parameters and result as
     in :func:`bootstrap_intervals`, with the differences in ``estimate``, ``low`` and ``high``.
     """
-    cb, gold, (pred_a, pred_b), idx, whole = _prepared(
-        gold, [pred_a, pred_b], codebook, key, n_boot, seed
+    cb, gold, (pred_a, pred_b), idx = _prepared(
+        gold, [pred_a, pred_b], codebook, key, n_boot, level, seed
     )
-    point = (_scores(gold, pred_a, cb, whole) - _scores(gold, pred_b, cb, whole)).iloc[0]
-    boot = _scores(gold, pred_a, cb, idx) - _scores(gold, pred_b, cb, idx)
-    return _interval_table(point, boot, level, n_boot)
+    point_a, boot_a = _point_and_resamples(gold, pred_a, cb, idx)
+    point_b, boot_b = _point_and_resamples(gold, pred_b, cb, idx)
+    return _interval_table(point_a - point_b, boot_a - boot_b, level, n_boot)
