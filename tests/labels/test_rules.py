@@ -64,6 +64,9 @@ def test_negation_purpose_and_precedence(rules: RuleLabeler, text: str, stance: 
             "strategic",
         ),
         ("The no contact rule works because it triggers curiosity in your ex.", "strategic"),
+        ("Stay silent and get him to think about you again.", "strategic"),
+        ("Texting him every day will kill the attraction he still has.", "strategic"),
+        ("Silence raises your value in her mind.", "strategic"),
         (
             "When you stop reaching out, you become the prize and he starts to reconsider.",
             "strategic",
