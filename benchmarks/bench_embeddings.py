@@ -44,6 +44,7 @@ from discourse.codebook import load_codebook
 from discourse.embedding_backends import BACKENDS, backend_names, get_backend, read_meta
 from discourse.embeddings import EmbeddingCache, _chunks
 from discourse.labels.base import make_labeler
+from discourse.labels.bootstrap import bootstrap_difference
 from discourse.labels.evaluate import Evaluation, evaluate
 
 LABELERS = ("embed-logreg", "combined")
@@ -159,44 +160,13 @@ def _scores(ev: Evaluation) -> dict[str, float]:
     return row
 
 
-def _f1(gold: np.ndarray, pred: np.ndarray, label: Any) -> np.ndarray:
-    """F1 of ``label`` per row of (replicates x units) arrays (0 when undefined, as sklearn)."""
-    tp = ((gold == label) & (pred == label)).sum(axis=-1)
-    fp = ((gold != label) & (pred == label)).sum(axis=-1)
-    fn = ((gold == label) & (pred != label)).sum(axis=-1)
-    den = 2 * tp + fp + fn
-    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
-
-
-def _boot_scores(
-    gold: pd.DataFrame, pred: pd.DataFrame, cb: Any, idx: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stance macro-F1 (over classes present in each resample) and mean theme F1 per resample,
-    computed as :func:`discourse.labels.evaluate.evaluate` does."""
-    g, p = gold.stance.astype(str).to_numpy()[idx], pred.stance.astype(str).to_numpy()[idx]
-    f1s, present = [], []
-    for label in cb.stance_labels:
-        f1s.append(_f1(g, p, label))
-        present.append((g == label).any(axis=-1))
-    f1s, present = np.array(f1s), np.array(present)
-    macro = (f1s * present).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    themes = [
-        _f1(gold[t].astype(int).to_numpy()[idx], pred[t].astype(int).to_numpy()[idx], 1)
-        for t in cb.theme_names
-    ]
-    return macro, np.mean(themes, axis=0)
-
-
 def _bootstrap_diff(
     gold: pd.DataFrame, pred: pd.DataFrame, ref: pd.DataFrame, cb: Any, n_boot: int, seed: int
 ) -> dict[str, tuple[float, float]]:
     """Paired bootstrap 95% intervals of (backend - minilm): stance macro-F1, mean theme F1."""
-    idx = np.random.default_rng(seed).integers(0, len(gold), (n_boot, len(gold)))
-    a_stance, a_theme = _boot_scores(gold, pred, cb, idx)
-    b_stance, b_theme = _boot_scores(gold, ref, cb, idx)
+    diff = bootstrap_difference(gold, pred, ref, cb, n_boot=n_boot, seed=seed).set_index("metric")
     return {
-        "stance_macro_f1": tuple(np.percentile(a_stance - b_stance, [2.5, 97.5])),
-        "mean_theme_f1": tuple(np.percentile(a_theme - b_theme, [2.5, 97.5])),
+        m: (diff.loc[m, "low"], diff.loc[m, "high"]) for m in ("stance_macro_f1", "mean_theme_f1")
     }
 
 
