@@ -231,3 +231,32 @@ def test_saved_thresholds_round_trip(tmp_path) -> None:
     (tmp_path / "other.json").write_text('{"labeler": "combined", "codebook": {"name": "x"}}')
     with pytest.raises(ValueError, match="holds weights for 'combined'"):
         RuleLabeler(weights=tmp_path / "other.json").predict(["Heal and move on."])
+
+
+def test_weights_from_another_codebook_version_warn(tmp_path) -> None:
+    """Thresholds tuned under another version of the patterns still load, with a warning."""
+    import warnings
+
+    from discourse.labels.base import CodebookVersionWarning
+
+    RuleLabeler().save(tmp_path / "rules.json")  # the default thresholds
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same version: no warning
+        RuleLabeler(weights=tmp_path / "rules.json").predict(["Heal and move on."])
+    data = json.loads((tmp_path / "rules.json").read_text())
+    data["codebook"]["version"] = "0.9.0"
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    with pytest.warns(CodebookVersionWarning, match=r"version 0\.9\.0.*Refit"):
+        pred = RuleLabeler(weights=tmp_path / "old.json").predict(["Heal and move on."])
+    assert pred.stance[0] == "self-healing"
+
+
+def test_packaged_weights_match_the_packaged_codebook() -> None:
+    """Changing the default codebook's version without refitting the packaged weights fails."""
+    from importlib.resources import files
+
+    version = load_codebook().meta.version
+    for name in ("rules", "embed-logreg", "combined"):
+        path = files("discourse.resources") / "models" / f"{name}.json"
+        saved = json.loads(path.read_text(encoding="utf-8"))["codebook"]
+        assert saved == {"name": load_codebook().meta.name, "version": version}, name

@@ -11,6 +11,7 @@ import pytest
 
 from discourse.embeddings import EmbeddingCache
 from discourse.labels import make_labeler
+from discourse.labels.base import CodebookVersionWarning
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,11 @@ def test_unfitted_and_mismatched_weights(tmp_path: Path) -> None:
     model.save(tmp_path / "w.json")
     with pytest.raises(ValueError, match="holds weights for 'embed-logreg'"):
         make_labeler("combined", weights=tmp_path / "w.json").predict(["hello there my friend"])
+    data = json.loads((tmp_path / "w.json").read_text())
+    data["codebook"]["version"] = "0.9.0"
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    with pytest.warns(CodebookVersionWarning, match="version 0.9.0"):
+        make_labeler("embed-logreg", weights=tmp_path / "old.json").predict(["hello there"])
 
 
 def test_setfit_is_deterministic_and_round_trips(tmp_path: Path) -> None:

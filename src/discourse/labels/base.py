@@ -15,6 +15,7 @@ Empty or whitespace-only texts get the default stance, score 0 and no themes.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +26,15 @@ from discourse.codebook import Codebook, load_codebook
 from discourse.labels.language import detect_language
 from discourse.registry import Registry
 
-__all__ = ["BaseLabeler", "Evidence", "labelers", "make_labeler", "output_columns"]
+__all__ = [
+    "BaseLabeler",
+    "CodebookVersionWarning",
+    "Evidence",
+    "check_codebook_version",
+    "labelers",
+    "make_labeler",
+    "output_columns",
+]
 
 Evidence = dict[str, Any]
 
@@ -39,6 +48,29 @@ def output_columns(codebook: Codebook) -> list[str]:
     for theme in codebook.theme_names:
         cols += [theme, f"{theme}_score", f"{theme}_evidence"]
     return [*cols, "language"]
+
+
+class CodebookVersionWarning(UserWarning):
+    """Saved weights were fitted under another version of the same codebook.
+
+    The labels may still load and run, but the rule patterns (and so the rules' scores, which
+    ``combined`` uses as features) may differ from those the weights were tuned on. Refit with
+    ``discourse train`` to silence it.
+    """
+
+
+def check_codebook_version(saved: dict[str, Any], codebook: Codebook, path: Any) -> None:
+    """Warn with :class:`CodebookVersionWarning` when ``saved["version"]`` (the codebook block of
+    a weights file) differs from ``codebook``'s version; the name is checked by the caller."""
+    version = saved.get("version")
+    if version is not None and version != codebook.meta.version:
+        warnings.warn(
+            f"{path} was fitted under codebook {saved.get('name')!r} version {version}, but this "
+            f"codebook is version {codebook.meta.version}; its patterns may differ from those "
+            "the weights were tuned on. Refit with `discourse train` to match.",
+            CodebookVersionWarning,
+            stacklevel=3,
+        )
 
 
 def make_labeler(name: str, codebook: Codebook | None = None, **params: Any) -> BaseLabeler:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, LabelSpec
-from discourse.labels.base import BaseLabeler, evidence_json, labelers
+from discourse.labels.base import BaseLabeler, check_codebook_version, evidence_json, labelers
 from discourse.segment.sentences import sentence_spans
 
 __all__ = ["Match", "RuleLabeler", "compile_pattern", "evidence_spans"]
@@ -396,6 +396,7 @@ class RuleLabeler(BaseLabeler):
             raise ValueError(
                 f"{path} was tuned for codebook {data['codebook']['name']!r}, not {cb.meta.name!r}"
             )
+        check_codebook_version(data["codebook"], cb, path)
         self.codebook_ = cb
         self.thresholds_ = {k: float(v) for k, v in data["thresholds"].items()}
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from discourse.codebook import Codebook
 from discourse.embeddings import EmbeddingCache
-from discourse.labels.base import BaseLabeler, evidence_json, labelers
+from discourse.labels.base import BaseLabeler, check_codebook_version, evidence_json, labelers
 from discourse.labels.rules import RuleLabeler, evidence_spans
 
 __all__ = ["CombinedLabeler", "EmbeddingLogReg"]
@@ -297,6 +297,7 @@ class EmbeddingLogReg(BaseLabeler):
                 f"{path} was trained for codebook {data['codebook']['name']!r} with themes "
                 f"{sorted(data['themes'])}; this codebook is {cb.meta.name!r} with {cb.theme_names}"
             )
+        check_codebook_version(data["codebook"], cb, path)
         fitted_on, ours = data.get("embedding_model"), self._embedder().model_id
         if fitted_on and fitted_on != ours:
             raise ValueError(
