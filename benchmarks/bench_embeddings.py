@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from discourse.analysis.tables import markdown_table
 from discourse.annotations import load_annotations
 from discourse.codebook import load_codebook
 from discourse.embedding_backends import BACKENDS, backend_names, get_backend, read_meta
@@ -48,20 +49,6 @@ from discourse.labels.bootstrap import bootstrap_difference
 from discourse.labels.evaluate import Evaluation, evaluate
 
 LABELERS = ("embed-logreg", "combined")
-
-
-def md_table(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append(floatfmt.format(v) if np.isfinite(v) else "")
-            else:
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -294,7 +281,7 @@ def main() -> None:
     except ImportError:  # pragma: no cover
         pass
     models, build = load_backends(names, cache_dir)
-    out = ["## Models", "", md_table(build, "{:.2f}"), ""]
+    out = ["## Models", "", markdown_table(build, "{:.2f}", missing=""), ""]
     if not args.skip_throughput:
         texts = pq.read_table(args.segments, columns=["text"]).column("text").to_pylist()
         texts = [t for t in texts if t and t.strip()]
@@ -303,21 +290,26 @@ def main() -> None:
         print(f"throughput on {len(texts)} segments, {args.repeat} repeats", flush=True)
         tp = throughput(models, texts, args.repeat, args.batch_size)
         out += [f"## Throughput ({args.segments}, median of {args.repeat})", ""]
-        out += [md_table(tp, "{:,.2f}"), ""]
+        out += [markdown_table(tp, "{:,.2f}", missing=""), ""]
     if not args.skip_accuracy:
         print("accuracy on the test split", flush=True)
         seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
         scores, spread, diffs = accuracy(
             names, models, Path(args.annotations), cache_dir, seeds, args.n_boot
         )
-        out += [f"## Test split (fitted on train + dev, seed {seeds[0]})", "", md_table(scores), ""]
-        out += [f"## Spread over CV seeds {seeds}", "", md_table(spread), ""]
+        out += [
+            f"## Test split (fitted on train + dev, seed {seeds[0]})",
+            "",
+            markdown_table(scores, missing=""),
+            "",
+        ]
+        out += [f"## Spread over CV seeds {seeds}", "", markdown_table(spread, missing=""), ""]
         if len(diffs):
             out += [
                 f"## Difference from minilm (seed {seeds[0]}; paired bootstrap 95% CI over test "
                 "units; and difference of the means over seeds)",
                 "",
-                md_table(diffs),
+                markdown_table(diffs, missing=""),
                 "",
             ]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

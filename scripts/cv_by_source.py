@@ -23,17 +23,22 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
+from discourse.analysis.tables import markdown_table
 from discourse.annotations import load_annotations
-from discourse.codebook import load_codebook
+from discourse.codebook import Codebook, load_codebook
 from discourse.labels.base import make_labeler
 from discourse.labels.evaluate import evaluate
 
 
 def out_of_fold(
-    gold: pd.DataFrame, names: list[str], folds: int, seed: int, cache_dir: str | None
+    gold: pd.DataFrame,
+    names: list[str],
+    cb: Codebook,
+    folds: int,
+    seed: int,
+    cache_dir: str | None,
 ) -> dict[str, pd.DataFrame]:
     """One out-of-fold prediction per unit of ``gold`` for each labeler, in ``gold``'s order."""
-    cb = load_codebook()
     parts: dict[str, list[pd.DataFrame]] = {n: [] for n in names}
     skf = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train_idx, held_idx in skf.split(gold, gold.stance):
@@ -50,12 +55,6 @@ def out_of_fold(
     }
 
 
-def _table(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    return "\n".join(lines)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--annotations", default="data/annotations")
@@ -69,7 +68,7 @@ def main() -> None:
     gold = gold[gold.split != "test"].reset_index(drop=True)
     group = gold.unit_id.str.startswith("seeds/").map({True: "seed", False: "reddit"})
     names = args.labelers.split(",")
-    preds = out_of_fold(gold, names, args.folds, args.seed, args.cache_dir)
+    preds = out_of_fold(gold, names, cb, args.folds, args.seed, args.cache_dir)
     head = ["labeler", "group", "n", "stance macro-F1", "kappa", "mean theme F1"]
     head += [f"F1 {s}" for s in cb.stance_labels]
     rows = [head]
@@ -86,19 +85,14 @@ def main() -> None:
                 + [f"{f1.get(s, float('nan')):.2f}" for s in cb.stance_labels]
             )
     print(f"{args.folds}-fold out-of-fold predictions on train + dev (fold seed {args.seed})\n")
-    print(_table(rows))
+    print(markdown_table(pd.DataFrame(rows[1:], columns=rows[0])))
     seed_mask = (group == "seed").to_numpy()
     for name in names:
         cm = pd.crosstab(
             gold.stance[seed_mask].to_numpy(), preds[name].stance[seed_mask].to_numpy()
         ).reindex(index=cb.stance_labels, columns=cb.stance_labels, fill_value=0)
         print(f"\n{name} on the seed group (rows gold, columns predicted)\n")
-        print(
-            _table(
-                [["gold \\ predicted", *cb.stance_labels]]
-                + [[s, *map(str, cm.loc[s])] for s in cb.stance_labels]
-            )
-        )
+        print(markdown_table(cm.rename_axis("gold \\ predicted").reset_index()))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from discourse.analysis.tables import markdown_table
+
 COLUMNS = [
     ("n_topics", "topics", "{}"),
     ("npmi_top10", "NPMI (top 10)", "{:.3f}"),
@@ -25,14 +29,13 @@ COLUMNS = [
 def table(runs: list[tuple[str, Path]]) -> str:
     """The markdown table for ``(name, run folder)`` pairs."""
     head = ["corpus", "segments", "preset", "model", *(c[1] for c in COLUMNS)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for name, folder in runs:
         m = json.loads((folder / "topic_metrics.json").read_text(encoding="utf-8"))
         for model, values in m["models"].items():
             cells = [name, str(m["n_segments_modelled"]), m["preset"], model]
-            cells += [fmt.format(values[key]) for key, _, fmt in COLUMNS]
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+            rows.append(cells + [fmt.format(values[key]) for key, _, fmt in COLUMNS])
+    return markdown_table(pd.DataFrame(rows, columns=head))
 
 
 if __name__ == "__main__":

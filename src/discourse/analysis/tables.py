@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from discourse.io_utils import write_text
 
-__all__ = ["write_table"]
+__all__ = ["markdown_table", "write_table"]
 
 
 def write_table(
@@ -58,3 +59,32 @@ def write_table(
         )
     write_text(latex, out_dir / f"{name}.tex")
     return [f"{name}.csv", f"{name}.tex"]
+
+
+def markdown_table(
+    frame: pd.DataFrame, float_format: str = "{:.3f}", missing: str | None = None
+) -> str:
+    """A markdown (pipe) table of ``frame``: its columns as the header, one line per row.
+
+    Parameters
+    ----------
+    frame
+        The table; cells that are not floats are written with ``str``.
+    float_format
+        ``str.format`` pattern for float cells.
+    missing
+        Text for NaN and infinite floats; ``None`` formats them like any float.
+    """
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            if not isinstance(v, float):
+                cells.append(str(v))
+            elif missing is not None and not math.isfinite(v):
+                cells.append(missing)
+            else:
+                cells.append(float_format.format(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from discourse.analysis.tables import markdown_table
 from discourse.annotations import load_annotations
 from discourse.codebook import Codebook, load_codebook
 from discourse.io_utils import write_json, write_text
@@ -253,17 +254,6 @@ def train_and_evaluate(
 def write_report(report: TrainingReport, path: str | Path) -> None:
     """Markdown report with the agreement table and the dev and test tables side by side."""
 
-    def md(frame: pd.DataFrame) -> str:
-        cols = list(frame.columns)
-        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for row in frame.itertuples(index=False):
-            lines.append(
-                "| "
-                + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row)
-                + " |"
-            )
-        return "\n".join(lines)
-
     parts = [
         "# Labeler evaluation",
         "",
@@ -273,11 +263,11 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         "",
         "## Inter-coder agreement (independent double coding)",
         "",
-        md(report.agreement) if report.agreement is not None else "(none)",
+        markdown_table(report.agreement) if report.agreement is not None else "(none)",
         "",
         "## Test split (each labeler fitted on train + dev, scored once)",
         "",
-        md(report.table("test")),
+        markdown_table(report.table("test")),
         "",
         f"### Test split: 95% bootstrap intervals ({N_BOOT} resamples of the test units)",
         "",
@@ -285,7 +275,7 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         "(`discourse.labels.bootstrap`). They show how far the scores above can be trusted at "
         "this test-set size; a rare class with a handful of test units has a very wide one.",
         "",
-        md(report.interval_table()),
+        markdown_table(report.interval_table()),
         "",
     ]
     if report.coder_intervals is not None:
@@ -298,7 +288,7 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "A labeler is unlikely to agree with the gold labels better than two careful "
             "coders agree with each other.",
             "",
-            md(report.coder_table()),
+            markdown_table(report.coder_table()),
             "",
         ]
     if report.test_differences:
@@ -308,13 +298,13 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "Both labelers are scored on the same resamples. An interval that contains 0 means "
             "the test split cannot tell the two apart on that score.",
             "",
-            md(report.interval_table(differences=True)),
+            markdown_table(report.interval_table(differences=True)),
             "",
         ]
     parts += [
         "## Dev split (each labeler fitted on train; used to choose the default)",
         "",
-        md(report.table("dev")),
+        markdown_table(report.table("dev")),
         "",
     ]
     if report.default in report.test:
@@ -323,7 +313,7 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             f"## Test split: stance confusion matrix of `{report.default}` (rows gold, "
             "columns predicted)",
             "",
-            md(conf.rename_axis("gold").reset_index()),
+            markdown_table(conf.rename_axis("gold").reset_index()),
             "",
         ]
     if report.test_groups.get(report.default):
@@ -336,7 +326,7 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "`external_keyword` = posts from four other subreddits. Groups are small: read the "
             "supports before the scores.",
             "",
-            md(report.group_table(report.default)),
+            markdown_table(report.group_table(report.default)),
             "",
         ]
     write_text("\n".join(parts), Path(path))
