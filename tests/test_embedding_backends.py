@@ -82,8 +82,36 @@ def test_cache_stores_vectors_of_any_dimension(tmp_path: Path) -> None:
     np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-6)
     again = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
     np.testing.assert_array_equal(again.encode(TEXTS), vecs)
-    assert again.stats == {"hits": len(TEXTS), "computed": 0}
+    assert again.stats == {"hits": len(TEXTS), "computed": 0, "rejected_shards": 0}
     assert again.encode([]).shape == (0, 16)
+
+
+def test_edited_or_foreign_cache_shards_are_not_used(tmp_path: Path) -> None:
+    """The cache sits in an output folder others may write to: an edited shard, a shard
+    without the checksum written with it, and an unreadable one are ignored and re-embedded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    want = first.encode(TEXTS)
+    (shard,) = (tmp_path / "fake-16").rglob("shard-*.parquet")
+    table = pq.read_table(shard)
+    vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False))
+    vecs[0] = -vecs[0]  # an edited vector, the old checksum kept
+    edited = pa.table(
+        {"key": table.column("key"), "vector": pa.array(list(vecs), type=table.schema[1].type)}
+    ).replace_schema_metadata(table.schema.metadata)
+    pq.write_table(edited, shard)
+    again = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(again.encode(TEXTS), want)
+    assert again.stats == {"hits": 0, "computed": len(TEXTS), "rejected_shards": 1}
+    pq.write_table(edited.replace_schema_metadata({}), shard)  # no checksum at all
+    third = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(third.encode(TEXTS), want)
+    shard.write_bytes(b"not parquet")
+    fourth = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(fourth.encode(TEXTS), want)
+    assert fourth.stats["rejected_shards"] == 1 and fourth.stats["computed"] == len(TEXTS)
 
 
 class _Tokenizer:

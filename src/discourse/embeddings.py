@@ -41,6 +41,43 @@ CACHE_LAYOUT = "v2"
 DIM = 384  # MiniLM's; other backends (discourse.embedding_backends) store their own dimension
 
 
+_CHECKSUM = b"discourse_sha256"
+
+
+def _shard_checksum(keys: list[str], vecs: np.ndarray) -> bytes:
+    h = hashlib.sha256()
+    for key in keys:
+        h.update(key.encode("utf-8") + b"\x00")
+    h.update(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
+    return h.hexdigest().encode()
+
+
+def _read_shard(path: Path) -> tuple[list[str], np.ndarray] | None:
+    """A cache shard's keys and vectors, or ``None`` when it cannot be trusted.
+
+    The cache sits in an output folder others may write to: a shard is used only if it reads,
+    its vectors are finite rows of one length, and its content matches the checksum written
+    with it (a shard edited, truncated or written by an older version is ignored, and its
+    texts are embedded again).
+    """
+    try:
+        table = pq.read_table(path)
+        keys = table.column("key").to_pylist()
+        vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False)).astype(np.float32)
+    except Exception:  # any unreadable or malformed shard is simply not used
+        return None
+    stored = (table.schema.metadata or {}).get(_CHECKSUM)
+    if (
+        vecs.ndim != 2
+        or len(keys) != len(vecs)
+        or not all(isinstance(k, str) for k in keys)
+        or not np.isfinite(vecs).all()
+        or stored != _shard_checksum(keys, vecs)
+    ):
+        return None
+    return keys, vecs
+
+
 @lru_cache(maxsize=2)
 def load_model(device: str = "cpu") -> Any:
     """The shipped MiniLM as a SentenceTransformer, loaded offline from its package."""
@@ -128,7 +165,7 @@ class EmbeddingCache:
         self.chunk_words = chunk_words
         self.batch_size = batch_size
         self._memory: dict[str, np.ndarray] | None = None
-        self.stats = {"hits": 0, "computed": 0}
+        self.stats = {"hits": 0, "computed": 0, "rejected_shards": 0}
 
     def key(self, text: str) -> str:
         """Cache key of a text."""
@@ -146,26 +183,24 @@ class EmbeddingCache:
         self._memory = {}
         if self._dir and self._dir.is_dir():
             for shard in sorted(self._dir.glob("shard-*.parquet")):
-                table = pq.read_table(shard)
-                keys = table.column("key").to_pylist()
-                vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False)).astype(
-                    np.float32
-                )
-                self._memory.update(zip(keys, vecs))
+                loaded = _read_shard(shard)
+                if loaded is None:
+                    self.stats["rejected_shards"] += 1
+                    continue
+                self._memory.update(zip(*loaded))
         return self._memory
 
     def _store(self, keys: list[str], vecs: np.ndarray) -> None:
         if not self._dir or not keys:
             return
         digest = hashlib.sha256("".join(sorted(keys)).encode()).hexdigest()[:16]
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         table = pa.table(
             {
                 "key": keys,
-                "vector": pa.array(
-                    list(vecs.astype(np.float32)), type=pa.list_(pa.float32(), vecs.shape[1])
-                ),
+                "vector": pa.array(list(vecs), type=pa.list_(pa.float32(), vecs.shape[1])),
             }
-        )
+        ).replace_schema_metadata({_CHECKSUM: _shard_checksum(keys, vecs)})
         write_parquet(table, self._dir / f"shard-{digest}.parquet")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -7,17 +7,22 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = [
+    "UnsafeManifestWarning",
     "atomic_path",
+    "inside",
+    "safe_relative",
     "sha256_file",
     "staged_outputs",
+    "stale_outputs",
     "write_json",
     "write_parquet",
     "write_text",
@@ -130,14 +135,82 @@ def staged_outputs(output_dir: Path, last: str = "manifest.json") -> Iterator[Pa
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def safe_relative(name: Any) -> str | None:
+    """``name`` as a normalised relative POSIX path, or ``None`` when it could leave its folder.
+
+    Stored entries and old manifests are untrusted input: an absolute path, a ``..`` part, a
+    drive, a backslash or a non-string is refused, so nothing outside the folder is touched.
+    """
+    if not isinstance(name, str) or not name or "\x00" in name or "\\" in name:
+        return None
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("..", "") for part in path.parts):
+        return None
+    if ":" in path.parts[0]:  # a Windows drive such as C:
+        return None
+    return path.as_posix()
+
+
+def inside(folder: Path, rel: str) -> bool:
+    """True when ``folder / rel`` stays inside ``folder`` once symbolic links are resolved."""
+    root = folder.resolve()
+    target = (folder / rel).parent.resolve()
+    return target == root or root in target.parents
+
+
+class UnsafeManifestWarning(UserWarning):
+    """An old manifest in an output folder listed an output that was not removed."""
+
+
+def _previous_outputs(old_manifest: Path) -> dict[str, str | None]:
+    """The outputs an old manifest lists, name -> SHA-256 (``None`` when it gives none).
+
+    The old manifest is untrusted: it may be missing, malformed, or hand-edited.
+    """
+    if not old_manifest.is_file() or old_manifest.is_symlink():
+        return {}
+    try:
+        listed = json.loads(old_manifest.read_text(encoding="utf-8")).get("outputs", {})
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return {}
+    if isinstance(listed, dict):
+        return {k: v if isinstance(v, str) else None for k, v in listed.items()}
+    if isinstance(listed, list):
+        return {k: None for k in listed if isinstance(k, str)}
+    return {}
+
+
+def stale_outputs(output_dir: Path, last: str, produced: set[str]) -> tuple[list[Path], list[str]]:
+    """Files of the previous run (listed in ``output_dir / last``) that this run did not
+    produce and that may be removed, and a reason for each listed name that may not.
+
+    A listed name is removed only if it is a relative path that stays inside ``output_dir``
+    (no ``..``, no absolute path, no symbolic link leading out), names a regular file, is not
+    in a staging folder, and still has the SHA-256 the manifest recorded for it (a file edited
+    or replaced since, e.g. by a colleague, is left in place and reported).
+    """
+    removable: list[Path] = []
+    refused: list[str] = []
+    for name, digest in sorted(_previous_outputs(output_dir / last).items()):
+        if name in produced:
+            continue
+        rel = safe_relative(name)
+        if rel is None or rel != name or not inside(output_dir, rel):
+            refused.append(f"{name!r}: not a path inside the output folder; nothing removed")
+            continue
+        target = output_dir / rel
+        if STAGING_PREFIX in rel or rel == last or not target.exists():
+            continue
+        if target.is_symlink() or not target.is_file():
+            refused.append(f"{rel}: not a regular file; left in place")
+        elif digest is not None and sha256_file(target) != digest:
+            refused.append(f"{rel}: changed since the previous run wrote it; left in place")
+        else:
+            removable.append(target)
+    return removable, refused
+
+
 def _publish(staging: Path, output_dir: Path, last: str) -> None:
-    previous: set[str] = set()
-    old_manifest = output_dir / last
-    if old_manifest.is_file():
-        try:
-            previous = set(json.loads(old_manifest.read_text(encoding="utf-8")).get("outputs", {}))
-        except (json.JSONDecodeError, AttributeError):
-            previous = set()
     files = sorted(
         (p for p in staging.rglob("*") if p.is_file()),
         key=lambda p: (
@@ -146,13 +219,24 @@ def _publish(staging: Path, output_dir: Path, last: str) -> None:
         ),
     )
     produced = {p.relative_to(staging).as_posix() for p in files}
+    escaping = sorted(rel for rel in produced if not inside(output_dir, rel))
+    if escaping:
+        raise OSError(
+            f"{output_dir} holds a symbolic link that leads out of it on the way to "
+            f"{escaping[0]}; refusing to write through it (nothing was published)"
+        )
+    removable, refused = stale_outputs(output_dir, last, produced)
+    for message in refused:
+        warnings.warn(
+            f"{output_dir / last} lists a previous output that was not removed: {message}",
+            UnsafeManifestWarning,
+            stacklevel=3,
+        )
     for path in files:
         rel = path.relative_to(staging).as_posix()
         if rel == last:  # after the stale outputs are gone
-            for name in sorted(previous - produced):
-                target = output_dir / name
-                if target.is_file() and STAGING_PREFIX not in name:
-                    target.unlink()
+            for target in removable:
+                target.unlink()
         target = output_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)

@@ -9,6 +9,7 @@ byte-identical copies of an earlier file) or ``metadata`` (the sources file).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import platform
 import time
@@ -477,6 +478,12 @@ def _figure_stage(
     return info
 
 
+def _cache_secret(cfg: PipelineConfig) -> bytes:
+    """The stage store's HMAC key, derived from the privacy salt (never stored)."""
+    salt = cfg.privacy.resolve_salt().encode("utf-8")
+    return hashlib.sha256(b"discourse-stage-cache\x00" + salt).digest()
+
+
 def _packaged_codebook() -> str:
     from importlib import resources
 
@@ -546,7 +553,7 @@ def run(
     cfg.check_paths(output_dir)
     timings: dict[str, float] = {}
     cache = cfg.cache_dir(output_dir)
-    store = StageCache(Path(cache) / "stages" if reuse else None)
+    store = StageCache(Path(cache) / "stages" if reuse else None, secret=_cache_secret(cfg))
     reused: list[str] = []
     public = cfg.public_dict()
     salt_id = cfg.salt_fingerprint()
@@ -695,6 +702,7 @@ def run(
             "engine": engine.describe(),
             "stages": {k: round(v, 3) for k, v in timings.items()},
             "reused_stages": reused,
+            "rejected_cache_entries": store.rejected,
             "labels": label_info,
             "embeddings": embed_info,
             "topics": topic_info,

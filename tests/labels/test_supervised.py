@@ -40,10 +40,14 @@ GOLD = pd.DataFrame(
 def test_embedding_cache_is_incremental(tmp_path: Path) -> None:
     cache = EmbeddingCache(tmp_path)
     first = cache.encode(TEXTS[:4])
-    assert first.shape == (4, 384) and cache.stats == {"hits": 0, "computed": 4}
+    assert first.shape == (4, 384) and cache.stats == {
+        "hits": 0,
+        "computed": 4,
+        "rejected_shards": 0,
+    }
     again = EmbeddingCache(tmp_path)  # a new process would start like this
     both = again.encode(TEXTS[:5])
-    assert again.stats == {"hits": 4, "computed": 1}
+    assert again.stats == {"hits": 4, "computed": 1, "rejected_shards": 0}
     assert (both[:4] == first).all()
     long_text = " ".join(["No contact helped me heal."] * 120)
     vec = again.encode([long_text])
