@@ -132,3 +132,124 @@ def test_custom_codebook_end_to_end(tmp_path: Path) -> None:
     ]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["labels"]["codebook"]["name"] == "custom-test"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("*9x", "'*9x' is not a wildcard"),
+        ("make *0 you", "'*0' is not a wildcard"),
+        ("make **", "'**' is not a wildcard"),
+        ("make|||let @EX miss", "empty alternative in 'make|||let'"),
+        ("make| @EX miss", "empty alternative in 'make|'"),
+        ("= ==", "'=' without a word in '='"),
+        ("make =a=b", "stray '=' in '=a=b'"),
+        ("make @ miss", "'@' without a macro name"),
+        ("make him@EX miss", "stray '@'"),
+        ("make ? miss", "stray '?'"),
+        ("make miss|you?? now", "stray '?'"),
+        ("make a?|b", "stray '?' in 'a?'"),
+        ("make him|* miss", "stray '*'"),
+        ("(make|let) @EX miss", "'(' in '(make' of '(make|let)' is not pattern syntax"),
+        ("make [him] miss", "not pattern syntax"),
+        (r"make \w+ miss", "not pattern syntax"),
+        ("upper__hand", "empty word in 'upper__hand'"),
+        ("_hand", "empty word"),
+        ("make? him?", "every slot is optional"),
+        ("* *2", "every slot is optional"),
+        ("make @EX2 miss", "unknown macro @EX2"),
+    ],
+)
+def test_bad_patterns_are_rejected_when_the_codebook_loads(
+    tmp_path: Path, pattern: str, problem: str
+) -> None:
+    p = tmp_path / "cb.toml"
+    p.write_text(CUSTOM.replace('"make @EX miss you"', json.dumps(pattern)))
+    with pytest.raises(ConfigError) as info:
+        load_codebook(p)
+    msg = str(info.value)
+    assert str(p) in msg
+    assert f"pattern strategic.miss ({pattern!r}): " in msg  # the label and pattern id
+    assert problem in msg
+
+
+@pytest.mark.parametrize(
+    ("macros", "problem"),
+    [
+        ("EX = []", "macros.EX: macro EX has no alternatives"),
+        ('EX = ["him", ""]', "macros.EX: empty alternative in macro EX"),
+        ('EX = ["him", "@YOU"]', "stray '@' in '@YOU' of macro EX"),
+        ('EX = ["him|her"]', "stray '|'"),
+        ('EX = ["="]', "'=' without a word in macro EX"),
+        ('EX = ["him"]\n"2X" = ["a"]', "bad macro name '2X'"),
+    ],
+)
+def test_bad_macros_are_rejected(tmp_path: Path, macros: str, problem: str) -> None:
+    p = tmp_path / "cb.toml"
+    p.write_text(CUSTOM.replace('EX = ["him", "her", "them"]', macros))
+    with pytest.raises(ConfigError, match="invalid") as info:
+        load_codebook(p)
+    assert problem in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        ('{ id = "kids", pattern = ', '{ id = "kids", weight = true, pattern = '),
+        ('{ id = "kids", pattern = ', '{ id = "kids", weight = "2", pattern = '),
+        ('{ id = "kids", pattern = ', '{ id = "kids", negatable = "yes", pattern = '),
+        ('{ id = "kids", pattern = ', '{ id = "kids", negatable = 1, pattern = '),
+        ('{ id = "kids", pattern = ', '{ id = "kid s", pattern = '),
+        ('{ id = "kids", pattern = ', '{ id = "", pattern = '),
+    ],
+)
+def test_pattern_fields_are_strict(tmp_path: Path, edit: str, where: str) -> None:
+    p = tmp_path / "cb.toml"
+    p.write_text(CUSTOM.replace(edit, where))
+    with pytest.raises(ConfigError, match=r"stance\.labels\.0\.patterns\.0\.(weight|negatable|id)"):
+        load_codebook(p)
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    p = tmp_path / "cb.toml"
+    text = CUSTOM.replace('pattern = "make @EX miss you"', 'pattern = "= =="')
+    text = text.replace('pattern = "angry|furious|rage|mad"', 'pattern = "angry||mad"')
+    p.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_codebook(p)
+    assert "pattern strategic.miss" in str(info.value) and "pattern anger.angry" in str(info.value)
+
+
+def test_packaged_codebook_patterns_all_pass_the_check() -> None:
+    from discourse.codebook import check_macro, check_pattern
+
+    cb = load_codebook()
+    assert cb.meta.version == "1.1.0"
+    for name, alternatives in cb.macros.items():
+        assert check_macro(name, alternatives) == []
+    specs = [*cb.stance.labels, *cb.themes]
+    assert sum(len(s.patterns) for s in specs) > 100
+    for spec in specs:
+        for p in spec.patterns:
+            assert check_pattern(p.pattern, cb.macros) == [], (spec.name, p.id)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "=:) you?",
+        "=24/7",
+        "=24_7 *",
+        "*2 heal|grow",
+        "so? that? he|she will? miss you",
+        "=should've|=shoulda",
+        "self-worth|i'll|upper_hand",
+        "make @EX? miss *3 you",
+        "kid|kids *",
+    ],
+)
+def test_unusual_but_valid_patterns_load(tmp_path: Path, pattern: str) -> None:
+    p = tmp_path / "cb.toml"
+    p.write_text(CUSTOM.replace('"make @EX miss you"', json.dumps(pattern)))
+    cb = load_codebook(p)
+    assert cb.label("strategic").patterns[0].pattern == pattern

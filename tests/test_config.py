@@ -143,3 +143,106 @@ def test_cli_reports_missing_config_paths(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "label.weights: file or folder does not exist" in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        # values of the wrong TOML type are errors, never converted
+        ("seed = true", "'seed'"),
+        ('seed = "13"', "'seed'"),
+        ("seed = 13.5", "'seed'"),
+        ("seed = -1", "'seed'"),
+        ('[ingest]\nfollow_symlinks = "yes"', "'ingest.follow_symlinks'"),
+        ('[ingest]\nmax_file_mb = "200"', "'ingest.max_file_mb'"),
+        ("[ingest.table]\ninclude_title = 1", "'ingest.table.include_title'"),
+        ("[label]\nenabled = 1", "'label.enabled'"),
+        ('[topics]\nenabled = "true"', "'topics.enabled'"),
+        ("[clean]\nfix_mojibake = 0", "'clean.fix_mojibake'"),
+        ("[segment]\narticle_min_words = 40.0", "'segment.article_min_words'"),
+        ('[topics]\nn_gram_range = ["1", 2]', "'topics.n_gram_range.0'"),
+        ('[analysis]\nn_boot = "2000"', "'analysis.n_boot'"),
+        # every min/max pair is checked
+        (
+            "[segment]\narticle_min_words = 300",
+            "article_max_words (200) is below article_min_words",
+        ),
+        (
+            "[segment]\ntranscript_min_words = 200",
+            "transcript_max_words (150) is below transcript_min_words",
+        ),
+        (
+            "[topics]\nmin_segments = 500\nmax_fit_segments = 100",
+            "max_fit_segments (100) is below min_segments",
+        ),
+        ("[topics]\nn_gram_range = [2, 1]", "'topics.n_gram_range'"),
+        # strings whose emptiness means nothing
+        ('[privacy]\nsalt = ""', "'privacy.salt': must not be empty"),
+        ('[privacy]\nsalt = "   "', "'privacy.salt': must not be empty"),
+        ('[privacy]\nsalt_file = ""', "'privacy.salt_file': must not be empty"),
+        ('[privacy]\npseudonym_prefix = ""', "'privacy.pseudonym_prefix': must not be empty"),
+        ('[label]\ncodebook = ""', "'label.codebook': must not be empty"),
+        ('[label]\nlabeler = ""', "'label.labeler': must not be empty"),
+        ('[ingest]\nsources_file = ""', "'ingest.sources_file': must not be empty"),
+        ('[ingest]\nexclude = ["README*", ""]', "'ingest.exclude.1': must not be empty"),
+        ('[ingest.table]\ntext = [""]', "'ingest.table.text.0': must not be empty"),
+        ('[boilerplate.extra_patterns]\nsponsor = [""]', "'boilerplate.extra_patterns.sponsor.0'"),
+        ('[topics]\nextra_stop_words = [""]', "'topics.extra_stop_words.0': must not be empty"),
+    ],
+)
+def test_loose_values_are_rejected_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert key in str(info.value)
+
+
+def test_wrong_type_message_says_what_to_write() -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_dict({"ingest": {"follow_symlinks": "yes"}})
+    assert "'ingest.follow_symlinks'" in str(info.value)
+    assert "write true or false, without quotes (got 'yes')" in str(info.value)
+
+
+def test_strict_types_still_take_what_toml_writes(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "seed = 0\n[ingest]\nmax_file_mb = 5\n[topics]\nn_gram_range = [1, 3]\n"
+        'nr_topics = "auto"\n[segment]\narticle_min_words = 0\narticle_max_words = 0\n'
+        "[boilerplate]\nteaser_tail_share = 1\n"
+    )
+    with pytest.raises(ConfigError, match="'segment.article_max_words'"):
+        load_config(path)  # gt=0 still applies
+    path.write_text(path.read_text().replace("article_max_words = 0", "article_max_words = 10"))
+    cfg = load_config(path)
+    assert cfg.ingest.max_file_mb == 5.0 and isinstance(cfg.ingest.max_file_mb, float)
+    assert cfg.topics.n_gram_range == (1, 3) and cfg.topics.nr_topics == "auto"
+    assert cfg.segment.article_min_words == 0 and cfg.boilerplate.teaser_tail_share == 1.0
+
+
+def test_assignment_is_checked_too() -> None:
+    cfg = PipelineConfig()
+    with pytest.raises(ValueError, match="article_max_words"):
+        cfg.segment.article_min_words = 500
+    with pytest.raises(ValueError):
+        cfg.label.enabled = "yes"  # type: ignore[assignment]
+
+
+def test_a_bad_codebook_pattern_fails_when_the_config_is_loaded(tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = resources.files("discourse.resources").joinpath("codebook.toml").read_text("utf-8")
+    bad = text.replace('pattern = "crawl|crawling|crawled back"', 'pattern = "= =="')
+    assert bad != text
+    (tmp_path / "cb.toml").write_text(bad, encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[label]\ncodebook = "cb.toml"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    msg = str(info.value)
+    assert "label.codebook" in msg and "pattern shame.crawl_back" in msg
+    assert "'=' without a word" in msg
+    # a disabled label stage does not need the codebook
+    cfg.write_text('[label]\nenabled = false\ncodebook = "cb.toml"\n')
+    load_config(cfg)

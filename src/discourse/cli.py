@@ -1,18 +1,21 @@
 """Command-line interface: a thin layer over :mod:`discourse.pipeline`.
 
-Exit codes: 0 success; 1 a usage or configuration error (the message says what to fix);
-3 the run completed but some inputs were quarantined (see ``quarantine.csv``); 4
+Exit codes: 0 success; 1 a usage or configuration error (the message says what to fix), or
+outputs that cannot be written (read-only folder, disk full, no permission: one line says what
+and where); 3 the run completed but some inputs were quarantined (see ``quarantine.csv``); 4
 ``privacy-check`` found personal data in the outputs.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -73,6 +76,48 @@ SchedulerOpt = Annotated[
 ]
 
 
+#: Plain words for the errors a full, read-only or foreign output folder gives.
+_OS_REASONS = {
+    errno.ENOSPC: "no space left on device (the disk is full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file of that name is in the way",
+}
+
+
+def _os_error_line(exc: OSError, output: Path | None) -> str:
+    """One line saying what failed and where: the reason, then the path (the file the error
+    names, else the output location)."""
+    reason = _OS_REASONS.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
+    reason = " ".join(str(reason).split())
+    name = exc.filename
+    named = Path(os.fsdecode(name)) if isinstance(name, str | bytes | os.PathLike) else None
+    where = named if named is not None else output
+    # the output itself, a file inside it, or a folder on its way (a file where one should be)
+    writing = output is not None and (
+        named is None
+        or named.absolute() == output.absolute()
+        or output.absolute() in named.absolute().parents
+        or named.absolute() in output.absolute().parents
+    )
+    if writing:
+        what = "cannot write the outputs"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        what = "cannot write"  # e.g. a cache folder outside the outputs
+    else:
+        what = "cannot access a file"
+    return f"{what}: {reason}: {where}"
+
+
+def _exit_os_error(exc: OSError, output: Path | None) -> NoReturn:
+    """Report an operating-system error (e.g. while writing outputs) on one line; exit 1."""
+    console.print(f"[red]error:[/red] {escape(_os_error_line(exc, output))}", soft_wrap=True)
+    raise typer.Exit(1) from None
+
+
 def _run_pipeline(
     input_dir: Path,
     output_dir: Path,
@@ -131,6 +176,8 @@ def _run_pipeline(
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output_dir)
     _print_summary(result.manifest, quiet)
     if result.n_quarantined:
         console.print(
@@ -246,6 +293,8 @@ def topics_cli(
     except (ConfigError, ValueError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output_dir or run_dir)
     out = Console()
     rows = [{"model": name, **values} for name, values in info["summary"].items()]
     import pandas as pd
@@ -278,6 +327,8 @@ def figures_cli(
     except (ConfigError, ValueError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output_dir or run_dir)
     n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
     n_tab = sum(f.endswith(".tex") for f in info["outputs"])
     console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")
@@ -303,6 +354,8 @@ def report_cli(
     except FileNotFoundError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output or run_dir)
     console.print(f"report -> {path}")
 
 
@@ -377,6 +430,8 @@ def label_cli(
     except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output_file)
     counts = out["stance"].value_counts().to_dict()
     console.print(
         f"{len(out)} rows labelled with {model.name} v{model.version} -> {output_file}; "
@@ -457,8 +512,11 @@ def evaluate_cli(
             intervals[["metric", "estimate", "low", "high", "n_valid"]],
         )
         frames.append(("evaluation_intervals.csv", intervals))
-    for name, frame in frames:
-        write_text(frame.to_csv(index=False, float_format="%.4f"), folder / name)
+    try:
+        for name, frame in frames:
+            write_text(frame.to_csv(index=False, float_format="%.4f"), folder / name)
+    except OSError as exc:
+        _exit_os_error(exc, folder)
     console.print(f"wrote {', '.join(name for name, _ in frames)} to {folder}")
 
 
@@ -519,13 +577,18 @@ def train_cli(
     except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, output_dir)
     out = Console()
     _print_frame(out, "inter-coder agreement", result.agreement)
     _print_frame(out, "dev (fitted on train)", result.table("dev"))
     _print_frame(out, "test (fitted on train+dev)", result.table("test"))
     console.print(f"default labeler (best on dev): {result.default}")
     if report is not None:
-        write_report(result, report)
+        try:
+            write_report(result, report)
+        except OSError as exc:
+            _exit_os_error(exc, report)
 
 
 @app.command("labelers")

@@ -11,9 +11,17 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,8 +51,33 @@ class ConfigError(ValueError):
     """Raised when a configuration file cannot be read or does not validate."""
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    return value
+
+
+#: A string for which emptiness means nothing (a name, a prefix, a path, a pattern).
+NonEmptyStr = Annotated[str, AfterValidator(_not_blank)]
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """A config section: unknown keys are errors, and values are not coerced between types
+    (``seed = true``, ``follow_symlinks = "yes"`` and ``enabled = 1`` are errors, not guesses);
+    an integer is accepted where a float is expected."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+
+
+def _check_min_max(model: BaseModel, pairs: list[tuple[str, str]]) -> None:
+    """Raise when a ``min`` value of one of ``pairs`` (min field, max field) exceeds its max."""
+    problems = []
+    for low_key, high_key in pairs:
+        low, high = getattr(model, low_key), getattr(model, high_key)
+        if low is not None and high is not None and high < low:
+            problems.append(f"{high_key} ({high}) is below {low_key} ({low})")
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 class TableColumns(_Section):
@@ -55,33 +88,33 @@ class TableColumns(_Section):
     blank line (Reddit's title + selftext). A file needs a text or a title column.
     """
 
-    text: list[str] = Field(
+    text: list[NonEmptyStr] = Field(
         default_factory=lambda: ["selftext", "body", "text", "content", "comment"]
     )
-    id: list[str] = Field(default_factory=lambda: ["id", "name"])
-    author: list[str] = Field(default_factory=lambda: ["author", "username", "user"])
-    published: list[str] = Field(
+    id: list[NonEmptyStr] = Field(default_factory=lambda: ["id", "name"])
+    author: list[NonEmptyStr] = Field(default_factory=lambda: ["author", "username", "user"])
+    published: list[NonEmptyStr] = Field(
         default_factory=lambda: ["created_utc", "published", "date", "timestamp"]
     )
-    title: list[str] = Field(default_factory=lambda: ["title"])
-    url: list[str] = Field(default_factory=lambda: ["permalink", "url"])
-    outlet: list[str] = Field(default_factory=lambda: ["subreddit", "outlet", "source"])
-    parent_id: list[str] = Field(default_factory=lambda: ["parent_id"])
-    link_id: list[str] = Field(default_factory=lambda: ["link_id"])
-    score: list[str] = Field(default_factory=lambda: ["score"])
+    title: list[NonEmptyStr] = Field(default_factory=lambda: ["title"])
+    url: list[NonEmptyStr] = Field(default_factory=lambda: ["permalink", "url"])
+    outlet: list[NonEmptyStr] = Field(default_factory=lambda: ["subreddit", "outlet", "source"])
+    parent_id: list[NonEmptyStr] = Field(default_factory=lambda: ["parent_id"])
+    link_id: list[NonEmptyStr] = Field(default_factory=lambda: ["link_id"])
+    score: list[NonEmptyStr] = Field(default_factory=lambda: ["score"])
     include_title: bool = True
     kind: Literal["post", "comment", "article", "transcript", "auto"] = "auto"
-    deleted_markers: list[str] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
+    deleted_markers: list[NonEmptyStr] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
 
 
 class IngestConfig(_Section):
     """Which files are read and how."""
 
-    exclude: list[str] = Field(
+    exclude: list[NonEmptyStr] = Field(
         default_factory=lambda: ["README*", "LICENSE*", "PROVENANCE*", "sources.toml", ".*"],
         description="Glob patterns (file names) that are listed in the manifest as skipped.",
     )
-    sources_file: str = "sources.toml"
+    sources_file: NonEmptyStr = "sources.toml"
     table: TableColumns = Field(default_factory=TableColumns)
     max_file_mb: float = Field(200.0, gt=0)
     follow_symlinks: bool = False
@@ -100,7 +133,7 @@ class BoilerplateConfig(_Section):
     """Boilerplate detection: flagged and kept, never deleted."""
 
     enabled: bool = True
-    extra_patterns: dict[str, list[str]] = Field(
+    extra_patterns: dict[NonEmptyStr, list[NonEmptyStr]] = Field(
         default_factory=dict,
         description="reason -> list of regular expressions (case-insensitive) flagging a unit.",
     )
@@ -132,27 +165,37 @@ class SegmentConfig(_Section):
     article_min_words: int = Field(40, ge=0)
     article_max_words: int = Field(200, gt=0)
 
-    @field_validator("transcript_max_words")
-    @classmethod
-    def _max_above_min(cls, value: int, info: Any) -> int:
-        low = info.data.get("transcript_min_words", 0)
-        if value < low:
-            raise ValueError(
-                f"transcript_max_words ({value}) is below transcript_min_words ({low})"
-            )
-        return value
+    @model_validator(mode="after")
+    def _max_above_min(self) -> SegmentConfig:
+        _check_min_max(
+            self,
+            [
+                ("transcript_min_words", "transcript_max_words"),
+                ("article_min_words", "article_max_words"),
+            ],
+        )
+        return self
 
 
 class PrivacyConfig(_Section):
     """Pseudonymisation and masking of personal data (on by default)."""
 
     pseudonymise: bool = True
-    salt: str | None = Field(None, description="Secret salt; never written to outputs.")
-    salt_file: str | None = None
-    pseudonym_prefix: str = "P-"
+    salt: NonEmptyStr | None = Field(None, description="Secret salt; never written to outputs.")
+    salt_file: NonEmptyStr | None = None
+    pseudonym_prefix: NonEmptyStr = "P-"
     mask_emails: bool = True
     mask_phones: bool = True
     mask_profile_urls: bool = True
+    mask_addresses: bool = True
+    mask_person_names: bool = Field(
+        True,
+        description="Pseudonymise person names that spaCy's NER finds in texts (en_core_web_sm).",
+    )
+    keep_names: list[str] = Field(
+        default_factory=list,
+        description="Names never masked in texts (public figures or experts a study needs).",
+    )
     pseudonymise_document_authors: bool = True
     max_quote_chars: int = Field(
         200,
@@ -189,14 +232,14 @@ class LabelConfig(_Section):
     """Stance and theme labelling."""
 
     enabled: bool = True
-    labeler: str = Field("default", description="A registered labeler name, or 'default'.")
-    codebook: str | None = Field(
+    labeler: NonEmptyStr = Field("default", description="A registered labeler name, or 'default'.")
+    codebook: NonEmptyStr | None = Field(
         None, description="Path of a codebook TOML; the packaged one if unset."
     )
-    cache_dir: str | None = Field(
+    cache_dir: NonEmptyStr | None = Field(
         None, description="Embedding cache; embeddings.cache_dir, else '<output>/cache', if unset."
     )
-    weights: str | None = Field(
+    weights: NonEmptyStr | None = Field(
         None,
         description="Fitted weights (file or folder) for the labeler, e.g. from `discourse train`.",
     )
@@ -205,7 +248,7 @@ class LabelConfig(_Section):
 class EmbeddingConfig(_Section):
     """Sentence embeddings (the shipped all-MiniLM-L6-v2), shared by labelers and topic models."""
 
-    cache_dir: str | None = Field(
+    cache_dir: NonEmptyStr | None = Field(
         None, description="Embedding cache folder; '<output>/cache' if unset."
     )
     backend: str = Field(
@@ -231,7 +274,7 @@ class UmapConfig(_Section):
     n_neighbors: int | None = Field(None, ge=2)
     n_components: int | None = Field(None, ge=2)
     min_dist: float | None = Field(None, ge=0)
-    metric: str = "cosine"
+    metric: NonEmptyStr = "cosine"
 
 
 class HdbscanConfig(_Section):
@@ -277,7 +320,7 @@ class TopicConfig(_Section):
     )
     bm25_weighting: bool = Field(True, description="c-TF-IDF with BM25 weighting.")
     reduce_frequent_words: bool = Field(True, description="c-TF-IDF: square-root term counts.")
-    extra_stop_words: list[str] = Field(default_factory=list)
+    extra_stop_words: list[NonEmptyStr] = Field(default_factory=list)
     top_n_words: int = Field(25, ge=10, description="Words kept per topic (diversity uses 25).")
     n_representative: int = Field(3, ge=1, description="Representative segments per topic.")
     baseline: Literal["nmf", "lda", "none"] = "nmf"
@@ -305,6 +348,12 @@ class TopicConfig(_Section):
     time_unit: Literal["year", "quarter", "month"] = "year"
     save_models: bool = True
 
+    @field_validator("n_gram_range", mode="before")
+    @classmethod
+    def _ngram_from_list(cls, value: Any) -> Any:
+        # TOML has arrays, not tuples; the items are still checked strictly.
+        return tuple(value) if isinstance(value, list) else value
+
     @field_validator("n_gram_range")
     @classmethod
     def _ngram_order(cls, value: tuple[int, int]) -> tuple[int, int]:
@@ -312,12 +361,17 @@ class TopicConfig(_Section):
             raise ValueError(f"n_gram_range must be (low, high) with 1 <= low <= high, got {value}")
         return value
 
+    @model_validator(mode="after")
+    def _max_above_min(self) -> TopicConfig:
+        _check_min_max(self, [("min_segments", "max_fit_segments")])
+        return self
+
 
 class AnalysisConfig(_Section):
     """Statistics, figures and tables (``figures/`` and ``tables/`` in the output folder)."""
 
     enabled: bool = True
-    annotations: str | None = Field(
+    annotations: NonEmptyStr | None = Field(
         "data/annotations",
         description="Hand-coded data; the run's labeler is scored on its test split for the "
         "evaluation table and confusion matrices (skipped, with the reason, if absent).",
@@ -331,7 +385,9 @@ class AnalysisConfig(_Section):
 class PipelineConfig(_Section):
     """The whole pipeline's configuration."""
 
-    seed: int = 13
+    seed: int = Field(
+        13, ge=0, lt=2**31, description="Seed of every random choice (numpy, UMAP, torch)."
+    )
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     boilerplate: BoilerplateConfig = Field(default_factory=BoilerplateConfig)
@@ -357,7 +413,8 @@ class PipelineConfig(_Section):
         ------
         ConfigError
             Listing every problem: a codebook, weights, salt file or (explicitly set) annotation
-            folder that does not exist, or a cache folder that is an existing file.
+            folder that does not exist, a codebook that does not validate (every pattern is
+            checked), or a cache folder that is an existing file.
         """
         problems: list[str] = []
 
@@ -376,6 +433,7 @@ class PipelineConfig(_Section):
         if self.label.enabled:
             need(self.label.codebook, "label.codebook", "file")
             need(self.label.weights, "label.weights", "any")
+            problems.extend(self._codebook_problems())
         if self.analysis.enabled and "annotations" in self.analysis.model_fields_set:
             need(self.analysis.annotations, "analysis.annotations", "dir")
         caches = [("label.cache_dir", self.label.cache_dir)]
@@ -387,6 +445,19 @@ class PipelineConfig(_Section):
                 problems.append(f"{what}: must be a folder, but is a file: {value}")
         if problems:
             raise ConfigError("; ".join(problems))
+
+    def _codebook_problems(self) -> list[str]:
+        """A custom codebook's validation errors (its patterns included), found before any work."""
+        path = self.label.codebook
+        if not path or not Path(path).expanduser().is_file():
+            return []
+        from discourse.codebook import load_codebook  # the codebook module imports this one
+
+        try:
+            load_codebook(Path(path).expanduser())
+        except ConfigError as exc:
+            return [f"label.codebook: {exc}"]
+        return []
 
     def public_dict(self) -> dict[str, Any]:
         """The configuration as written to the manifest: the salt is replaced by a fingerprint."""
@@ -401,16 +472,34 @@ class PipelineConfig(_Section):
         return hashlib.sha256(b"discourse-salt-id\x00" + salt.encode()).hexdigest()[:12]
 
 
+#: What to write instead, for values of the wrong TOML type (nothing is converted).
+_TYPE_HINTS = {
+    "bool_type": "write true or false, without quotes",
+    "int_type": "write a whole number, without quotes",
+    "float_type": "write a number, without quotes",
+    "string_type": "write a quoted string",
+    "list_type": "write an array [...]",
+    "tuple_type": "write an array [...]",
+    "dict_type": "write a table",
+}
+
+
 def _format_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
         if err["type"] == "extra_forbidden":
             parent = _model_at(PipelineConfig, err["loc"][:-1])
             valid = ", ".join(sorted(parent.model_fields)) if parent else "?"
             lines.append(f"unknown key '{loc}' (valid keys here: {valid})")
+        elif err["type"] == "value_error" and isinstance(value, dict):
+            # a check across the keys of a section: the message names them
+            lines.append(f"'{loc}': {err['msg'].removeprefix('Value error, ')}")
         else:
-            lines.append(f"'{loc}': {err['msg']} (got {err.get('input')!r})")
+            hint = _TYPE_HINTS.get(err["type"])
+            msg = err["msg"].removeprefix("Value error, ") + (f"; {hint}" if hint else "")
+            lines.append(f"'{loc}': {msg} (got {value!r})")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
 

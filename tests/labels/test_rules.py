@@ -260,3 +260,30 @@ def test_packaged_weights_match_the_packaged_codebook() -> None:
         path = files("discourse.resources") / "models" / f"{name}.json"
         saved = json.loads(path.read_text(encoding="utf-8"))["codebook"]
         assert saved == {"name": load_codebook().meta.name, "version": version}, name
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("*9x", "'*9x' is not a wildcard"),
+        ("make|||let @EX miss", "empty alternative in 'make|||let'"),
+        ("= ==", "'=' without a word"),
+        ("make? him?", "every slot is optional"),
+        ("(make|let) him", "not pattern syntax"),
+    ],
+)
+def test_compile_pattern_rejects_bad_syntax(pattern: str, problem: str) -> None:
+    """Before the checks, "*9x" and "make|||let" compiled silently (a literal token, an empty
+    alternative) and "= ==" failed only when the labeler first ran."""
+    with pytest.raises(ValueError, match="bad pattern") as info:
+        compile_pattern(pattern, {"EX": ["him", "her"]})
+    assert problem in str(info.value)
+
+
+def test_every_packaged_pattern_compiles_to_matcher_patterns() -> None:
+    cb = load_codebook()
+    for spec in [*cb.stance.labels, *cb.themes]:
+        for p in spec.patterns:
+            compiled = compile_pattern(p.pattern, cb.macros)
+            assert compiled, (spec.name, p.id)
+            assert all(any(t.get("OP") != "?" for t in pat) for pat in compiled)

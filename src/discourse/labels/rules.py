@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from discourse.codebook import Codebook, LabelSpec
+from discourse.codebook import Codebook, LabelSpec, check_pattern
 from discourse.labels.base import BaseLabeler, check_codebook_version, evidence_json, labelers
 from discourse.segment.sentences import sentence_spans
 
@@ -83,7 +83,16 @@ def compile_pattern(pattern: str, macros: dict[str, list[str]]) -> list[list[dic
     ``_`` between the words ("upper_hand|leverage"), and alternatives that the tokenizer splits
     ("self-worth", "you'll") are several tokens too. Multi-token alternatives are matched as
     sequences, and the slots' alternatives are expanded into separate patterns.
+
+    Raises
+    ------
+    ValueError
+        If the pattern breaks the syntax (:func:`discourse.codebook.check_pattern`); a loaded
+        codebook's patterns have been checked already.
     """
+    problems = check_pattern(pattern, macros)
+    if problems:
+        raise ValueError(f"bad pattern {pattern!r}: {'; '.join(problems)}")
     slots: list[list[list[dict[str, Any]]]] = []
     for item in pattern.split():
         optional = item.endswith("?") and item != "?"
@@ -242,9 +251,14 @@ class RuleLabeler(BaseLabeler):
             for p in spec.patterns:
                 key = f"{spec.name}::{p.id}"
                 negatable = (not is_theme) if p.negatable is None else p.negatable
-                patterns = compile_pattern(p.pattern, cb.macros)
+                try:
+                    patterns = compile_pattern(p.pattern, cb.macros)
+                except ValueError as exc:
+                    raise ValueError(f"pattern {spec.name}.{p.id}: {exc}") from None
                 if not patterns:
-                    raise ValueError(f"pattern {key} compiles to nothing: {p.pattern!r}")
+                    raise ValueError(
+                        f"pattern {spec.name}.{p.id} compiles to nothing: {p.pattern!r}"
+                    )
                 matcher = _make_matcher(key, patterns, self.backend)
                 anchors = _anchors(patterns)
                 anchored = _Anchored.build(patterns) if self.backend == "regex" else None
