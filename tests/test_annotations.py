@@ -21,25 +21,58 @@ def test_data_set_is_sound(ann: AnnotationSet) -> None:
     assert ann.validate() == []
     gold = ann.gold()
     assert len(gold) >= 400 and gold.unit_id.is_unique
-    assert set(gold.split) == {"train", "dev", "test"}
+    assert set(gold.split) == {"train", "dev", "test", "test-synthetic"}
+    synthetic = gold.sampling.str.startswith("synthetic")
+    assert set(gold[synthetic].split) == {"train", "dev", "test-synthetic"}
+    assert set(gold[~synthetic].split) == {"train", "dev", "test"}
 
 
 # Splits are drawn once per batch of coding rounds, so that adding a round never moves a unit
-# that was already in a split: rounds 1-2 together, then round 3 on its own.
-SPLIT_BATCHES = ((1, 2), (3,))
+# that was already in a split: rounds 1-2 together, then round 3 on its own, then round 4 (the
+# synthetic units; their held-out part is "test-synthetic") with its own seed.
+SPLIT_BATCHES = (((1, 2), SPLIT_SEED), ((3,), SPLIT_SEED), ((4,), 20261206))
+BOUNDARY_ADJUDICATOR = "adjudicator_boundary"
+
+
+def _gold_when_split(ann: AnnotationSet) -> pd.DataFrame:
+    """The gold stances the splits were drawn from: before the boundary-case review changed
+    some of them (its adjudications replaced, and kept, the earlier ones)."""
+    cols = ann.label_columns()
+    gold = ann.codings[ann.codings.role == "primary"].set_index("unit_id")[cols].copy()
+    adj = ann.adjudication[ann.adjudication.adjudicator != BOUNDARY_ADJUDICATOR]
+    superseded = FOLDER / "adjudication_superseded.csv"
+    if superseded.is_file():
+        adj = pd.concat([adj, pd.read_csv(superseded, dtype={"unit_id": str})])
+    adj = adj.set_index("unit_id")[cols]
+    gold.loc[adj.index, cols] = adj
+    return gold.join(ann.units.set_index("unit_id")["round"]).reset_index()
 
 
 def test_no_unit_in_two_splits_and_splits_are_reproducible(ann: AnnotationSet) -> None:
     assert ann.splits.unit_id.is_unique
-    gold = ann.gold().drop(columns="split")
-    assert set(gold["round"]) == {r for batch in SPLIT_BATCHES for r in batch}
+    gold = _gold_when_split(ann)
+    assert set(gold["round"]) == {r for batch, _ in SPLIT_BATCHES for r in batch}
     again = pd.concat(
-        [make_splits(gold[gold["round"].isin(batch)], SPLIT_SEED) for batch in SPLIT_BATCHES]
+        [make_splits(gold[gold["round"].isin(batch)], seed) for batch, seed in SPLIT_BATCHES]
     )
+    synthetic = again.unit_id.isin(ann.synthetic_ids())
+    again.loc[synthetic, "split"] = again.loc[synthetic, "split"].replace("test", "test-synthetic")
     pd.testing.assert_frame_equal(
         again.sort_values("unit_id").reset_index(drop=True),
         ann.splits.sort_values("unit_id").reset_index(drop=True),
     )
+
+
+def test_boundary_review_is_adjudicated_where_it_differs(ann: AnnotationSet) -> None:
+    """Units re-coded under the codebook's "Boundary cases" section (role ``review``): where the
+    re-coding differed from the gold label of the time, an adjudicator decided."""
+    cols = ann.label_columns()
+    review = ann.codings[ann.codings.role == "review"].set_index("unit_id")[cols]
+    before = _gold_when_split(ann).set_index("unit_id").loc[review.index, cols]
+    differs = (review.astype(str) != before.astype(str)).any(axis=1)
+    boundary = ann.adjudication[ann.adjudication.adjudicator == BOUNDARY_ADJUDICATOR]
+    assert set(boundary.unit_id) == set(review.index[differs])
+    assert len(review) >= 150 and not ann.synthetic_ids() & set(review.index)
 
 
 def test_earlier_test_units_stay_in_test(ann: AnnotationSet) -> None:
@@ -60,7 +93,13 @@ def test_double_coding_and_adjudication(ann: AnnotationSet) -> None:
     both = ann.double_coded()
     assert len(both) >= 80
     assert (both.coder_primary != both.coder_second).all()
-    assert set(ann.adjudication.unit_id) == set(ann.disagreements().index)
+    double = ann.adjudication[ann.adjudication.adjudicator != BOUNDARY_ADJUDICATOR]
+    # a double-coded unit whose adjudication the boundary review superseded counts as decided
+    decided = set(double.unit_id) | (
+        set(ann.disagreements().index)
+        & set(ann.adjudication[ann.adjudication.adjudicator == BOUNDARY_ADJUDICATOR].unit_id)
+    )
+    assert decided == set(ann.disagreements().index)
     kappa = ann.agreement().set_index("dimension").kappa
     assert kappa.between(-1, 1).all()
     gold = ann.gold().set_index("unit_id")
@@ -68,7 +107,18 @@ def test_double_coding_and_adjudication(ann: AnnotationSet) -> None:
 
 
 def test_units_are_pipeline_segments(ann: AnnotationSet) -> None:
-    units = ann.units
+    units = ann.units[~ann.units.unit_id.isin(ann.synthetic_ids())]
     assert units.unit_id.str.contains("#").all()
     assert set(units.source_type) == {"transcript", "article", "comment", "post"}
     assert units.text.str.len().gt(0).all()
+
+
+def test_synthetic_units_are_marked_and_held_out_on_their_own(ann: AnnotationSet) -> None:
+    units = ann.units.set_index("unit_id")
+    syn = units.loc[sorted(ann.synthetic_ids())]
+    assert len(syn) >= 600
+    assert (syn["round"] == 4).all() and syn.doc_id.str.startswith("synthetic/").all()
+    assert set(syn.source_type) == {"article", "transcript", "comment"}
+    assert len(ann.double_coded(synthetic=True)) >= 150
+    intent = pd.read_csv(FOLDER / "round4_writer_intent.csv")
+    assert set(intent.unit_id) == set(syn.index)

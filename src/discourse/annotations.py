@@ -6,7 +6,9 @@ Files in the annotations folder (``data/annotations`` in this repository):
 * ``codings.csv``: one row per (unit, coder): ``unit_id, coder, role, stance, <themes>, note``,
   ``role`` is ``primary`` or ``second`` (independent double coding);
 * ``adjudication.csv``: for double-coded units where the coders disagreed, the adjudicated codes;
-* ``splits.csv``: ``unit_id, split`` (train / dev / test), drawn once, stratified by stance.
+* ``splits.csv``: ``unit_id, split`` (train / dev / test), drawn once, stratified by stance;
+  units written by the project (``sampling`` = ``synthetic:<genre>``) are never in ``test``:
+  their held-out part is ``test-synthetic``, reported on its own.
 
 The gold label of a unit is its primary coding, replaced by the adjudicated coding where there
 is one.
@@ -23,7 +25,9 @@ from discourse.labels.evaluate import agreement
 
 __all__ = ["AnnotationSet", "load_annotations", "make_splits"]
 
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "test", "test-synthetic")
+# units written by the project (round 4): never in "test", their held-out part is "test-synthetic"
+SYNTHETIC_PREFIX = "synthetic"
 
 
 class AnnotationSet:
@@ -86,22 +90,49 @@ class AnnotationSet:
                 problems.append("splits: units missing from or unknown to splits.csv")
             if not set(self.splits.split) <= set(SPLITS):
                 problems.append(f"splits: values other than {SPLITS}")
+            syn = self.synthetic_ids()
+            split_of = self.splits.set_index("unit_id").split
+            if (split_of[split_of.index.isin(syn)] == "test").any():
+                problems.append(
+                    "splits: a synthetic unit is in the test split (use test-synthetic)"
+                )
+            if (split_of[~split_of.index.isin(syn)] == "test-synthetic").any():
+                problems.append("splits: a real unit is in test-synthetic")
         return problems
 
-    def double_coded(self) -> pd.DataFrame:
-        """Units coded by two coders: both codings side by side (suffixes _primary, _second)."""
+    def synthetic_ids(self) -> set[str]:
+        """Units written by the project (``sampling`` starting with ``synthetic``)."""
+        sampling = self.units["sampling"].astype(str)
+        return set(self.units.unit_id[sampling.str.startswith(SYNTHETIC_PREFIX)])
+
+    def _subset(self, synthetic: bool | None) -> set[str] | None:
+        if synthetic is None:
+            return None
+        syn = self.synthetic_ids()
+        return syn if synthetic else set(self.units.unit_id) - syn
+
+    def double_coded(self, synthetic: bool | None = None) -> pd.DataFrame:
+        """Units coded by two coders: both codings side by side (suffixes _primary, _second);
+        ``synthetic``: only the project's written units (True) or only real ones (False)."""
         prim = self.codings[self.codings.role == "primary"].set_index("unit_id")
         sec = self.codings[self.codings.role == "second"].set_index("unit_id")
         common = prim.index.intersection(sec.index)
+        keep = self._subset(synthetic)
+        if keep is not None:
+            common = common[common.isin(list(keep))]
         return prim.loc[common].merge(
             sec.loc[common], left_index=True, right_index=True, suffixes=("_primary", "_second")
         )
 
-    def agreement(self) -> pd.DataFrame:
-        """Cohen's kappa and percent agreement between the two independent codings."""
+    def agreement(self, synthetic: bool | None = None) -> pd.DataFrame:
+        """Cohen's kappa and percent agreement between the two independent codings
+        (``synthetic``: only the project's written units, or only real ones)."""
         cols = ["unit_id", *self.label_columns()]
         prim = self.codings[self.codings.role == "primary"][cols]
         sec = self.codings[self.codings.role == "second"][cols]
+        keep = self._subset(synthetic)
+        if keep is not None:
+            prim, sec = prim[prim.unit_id.isin(keep)], sec[sec.unit_id.isin(keep)]
         return agreement(prim, sec, self.codebook)
 
     def disagreements(self) -> pd.DataFrame:

@@ -48,11 +48,18 @@ class TrainingReport:
     test_intervals: dict[str, pd.DataFrame] = field(default_factory=dict)
     coder_intervals: pd.DataFrame | None = None
     test_differences: dict[str, pd.DataFrame] = field(default_factory=dict)
+    synthetic: dict[str, Evaluation] = field(default_factory=dict)
+    synthetic_intervals: dict[str, pd.DataFrame] = field(default_factory=dict)
+    agreement_real: pd.DataFrame | None = None
+    agreement_synthetic: pd.DataFrame | None = None
 
-    def interval_table(self, differences: bool = False) -> pd.DataFrame:
+    def interval_table(self, differences: bool = False, synthetic: bool = False) -> pd.DataFrame:
         """Test scores with 95% bootstrap intervals, one row per labeler (``differences``: the
-        paired intervals of the default minus each other labeler), as ``estimate [low, high]``
-        strings, plus the per-class F1 of the stance labels."""
+        paired intervals of the default minus each other labeler; ``synthetic``: on the held-out
+        synthetic units), as ``estimate [low, high]`` strings, plus the per-class F1 of the
+        stance labels."""
+        if synthetic:
+            return _interval_rows(self.synthetic_intervals, self.default, False)
         source = self.test_differences if differences else self.test_intervals
         return _interval_rows(source, self.default, differences)
 
@@ -83,7 +90,7 @@ class TrainingReport:
 
     def table(self, split: str) -> pd.DataFrame:
         """Side-by-side table: one row per labeler, stance and theme scores as columns."""
-        evals = self.dev if split == "dev" else self.test
+        evals = {"dev": self.dev, "test": self.test, "test-synthetic": self.synthetic}[split]
         rows = []
         for name, ev in evals.items():
             row: dict[str, Any] = {
@@ -169,9 +176,13 @@ def train_and_evaluate(
     if "split" not in gold.columns:
         raise ValueError("the annotations have no splits.csv; create the splits first")
     report = TrainingReport(
-        split_sizes=gold.split.value_counts().to_dict(), agreement=ann.agreement()
+        split_sizes=gold.split.value_counts().to_dict(),
+        agreement=ann.agreement(),
+        agreement_real=ann.agreement(synthetic=False),
+        agreement_synthetic=ann.agreement(synthetic=True),
     )
-    both = ann.double_coded().rename_axis("unit_id").reset_index()
+    # the ceiling for the (real) test split: coder vs coder on real units only
+    both = ann.double_coded(synthetic=False).rename_axis("unit_id").reset_index()
     if len(both):
         cols = ["unit_id", *ann.label_columns()]
         first = both[["unit_id", *(f"{c}_primary" for c in cols[1:])]]
@@ -183,7 +194,10 @@ def train_and_evaluate(
             n_boot=N_BOOT,
             seed=seed,
         )
-    parts = {s: gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test")}
+    parts = {
+        s: gold[gold.split == s].reset_index(drop=True)
+        for s in ("train", "dev", "test", "test-synthetic")
+    }
     trdev = pd.concat([parts["train"], parts["dev"]], ignore_index=True)
     test_preds: dict[str, pd.DataFrame] = {}
     for name in labeler_names:
@@ -205,6 +219,13 @@ def train_and_evaluate(
         report.test_intervals[name] = bootstrap_intervals(
             parts["test"], pred, cb, n_boot=N_BOOT, seed=seed
         )
+        if len(parts["test-synthetic"]):
+            syn = parts["test-synthetic"]
+            syn_pred = final.predict(syn.text.tolist()).reset_index(drop=True)
+            report.synthetic[name] = evaluate(syn, syn_pred, cb)
+            report.synthetic_intervals[name] = bootstrap_intervals(
+                syn, syn_pred, cb, n_boot=N_BOOT, seed=seed
+            )
         if "sampling" in parts["test"].columns:
             groups = parts["test"].sampling.astype(str).to_numpy()
             report.test_groups[name] = {}
@@ -251,6 +272,10 @@ def train_and_evaluate(
     return report
 
 
+def _agreement_md(table: pd.DataFrame | None) -> str:
+    return markdown_table(table) if table is not None and len(table) else "(none)"
+
+
 def write_report(report: TrainingReport, path: str | Path) -> None:
     """Markdown report with the agreement table and the dev and test tables side by side."""
 
@@ -263,8 +288,23 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         "",
         "## Inter-coder agreement (independent double coding)",
         "",
-        markdown_table(report.agreement) if report.agreement is not None else "(none)",
+        "Real units (the bundled corpus and other subreddits):",
         "",
+        _agreement_md(
+            report.agreement_real if report.agreement_real is not None else report.agreement
+        ),
+        "",
+    ]
+    if report.agreement_synthetic is not None and len(report.agreement_synthetic):
+        parts += [
+            "Synthetic units written by the project (round 4). Their writers aimed each unit at "
+            "one code, so agreement here is far higher than on real text and says nothing about "
+            "how hard real text is:",
+            "",
+            _agreement_md(report.agreement_synthetic),
+            "",
+        ]
+    parts += [
         "## Test split (each labeler fitted on train + dev, scored once)",
         "",
         markdown_table(report.table("test")),
@@ -299,6 +339,20 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "the test split cannot tell the two apart on that score.",
             "",
             markdown_table(report.interval_table(differences=True)),
+            "",
+        ]
+    if report.synthetic:
+        parts += [
+            "## Held-out synthetic units (`test-synthetic`; not part of the test split)",
+            "",
+            "Units written by the project in the advice genres (articles, coaching pages, "
+            "transcripts, comments) and held out like the test split. They are easier than real "
+            "text (see the agreement above); read them as a check that the boundary cases were "
+            "learnt, not as an estimate of accuracy on real sources.",
+            "",
+            markdown_table(report.table("test-synthetic")),
+            "",
+            markdown_table(report.interval_table(synthetic=True)),
             "",
         ]
     parts += [
