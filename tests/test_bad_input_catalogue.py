@@ -23,6 +23,7 @@ import pytest
 
 from _paths import FIXTURES
 from discourse.config import PipelineConfig
+from discourse.ingest.files import display_name
 from discourse.pipeline import run
 
 N_COMMENTS = 100_000
@@ -151,6 +152,149 @@ def _check_spanish(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
     docs = pd.read_parquet(out / "documents.parquet")
     texts = _segments_of(segs, docs, "spanish.txt")["text"]
     assert [detect_language(t) for t in texts] == ["es"]
+
+
+# -- issue 15: file names, deep nesting, bombs, long cells, mislabelled content -------------
+UNDECODABLE = os.fsdecode(b"caf\xe9_thread.txt")  # Latin-1 e-acute: not UTF-8
+UNDECODABLE_SHOWN = "caf\\xe9_thread.txt"  # how outputs spell it (a real backslash)
+
+
+def _undecodable_name(root: Path) -> list[str]:
+    (root / UNDECODABLE).write_text(POST, encoding="utf-8")
+    return [UNDECODABLE_SHOWN]
+
+
+def _check_undecodable(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    entry = next(f for f in manifest["inputs"] if f["path"] == UNDECODABLE_SHOWN)
+    assert any("not valid UTF-8" in n for n in entry["notes"])
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert UNDECODABLE_SHOWN in docs["path"].tolist()
+    _has_text(UNDECODABLE_SHOWN, "best thing I did")(segs, manifest, out)
+    (out / "quarantine.csv").read_text(encoding="utf-8")  # written, and valid UTF-8
+
+
+def _forum_posts(n: int) -> str:
+    """A forum page whose ``n`` posts are never closed: each nests inside the previous one."""
+    posts = "".join(
+        f'<div class="post"><p>Post {i}: day {i} of no contact, and I am still holding on.</p>'
+        for i in range(n)
+    )
+    return f"<html><head><title>Forum</title></head><body>{posts}</body></html>"
+
+
+def _check_posts(rel: str, n: int) -> Callable[[pd.DataFrame, dict, Path], None]:
+    def check(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+        docs = pd.read_parquet(out / "documents.parquet")
+        texts = " ".join(_segments_of(segs, docs, rel)["text"])
+        missing = [i for i in range(n) if f"Post {i}:" not in texts]
+        assert not missing, f"{len(missing)} posts lost, first {missing[:5]}"
+        entry = next(f for f in manifest["inputs"] if f["path"] == rel)
+        assert any("nested" in note for note in entry["notes"])
+
+    return check
+
+
+DEEP_TEXT = "The whole text sits at the bottom of the page, and no contact is what finally helped."
+
+
+def _deep_divs(root: Path) -> list[str]:
+    page = "<div>" * 100_000 + f"<p>{DEEP_TEXT}</p>" + "</div>" * 100_000
+    return _write(root, "deep_divs.html", f"<html><body>{page}</body></html>")
+
+
+def _gzip_bomb(root: Path) -> list[str]:
+    """20 MB of text from a small gzip file (identical members, as ``cat a.gz a.gz`` gives)."""
+    member = gzip.compress(b"no contact " * 100_000, mtime=0)  # 1.1 MB unpacked
+    return _write(root, "bomb.txt.gz", member * 19)
+
+
+def _jsonl_deep_line(root: Path) -> list[str]:
+    deep = '{"id": "p9", "selftext": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    lines = [
+        json.dumps({"id": "p1", "selftext": POST, "author": "u1"}),
+        deep,
+        json.dumps({"id": "p2", "selftext": "Day two of no contact.", "author": "u2"}),
+    ]
+    return _write(root, "deep.jsonl", "\n".join(lines) + "\n")
+
+
+def _check_deep_jsonl(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    _has_text("deep.jsonl", "best thing I did")(segs, manifest, out)
+    _has_text("deep.jsonl", "Day two of no contact")(segs, manifest, out)
+    rows = pd.read_csv(out / "quarantine.csv")
+    assert rows.loc[rows["path"] == "deep.jsonl", "location"].tolist() == ["line 2"]
+
+
+SRT_BAD_NUMBER = (
+    "1\n00:00:01,000 --> 00:00:03,000\nI blocked him on everything.\n\n"
+    "x\n00:00:03,000 --> 00:00:09,000\nOverlapping cue about the first week.\n\n"
+    "3\n00:00:09,000 --> 00:00:12,000\nThen it got easier.\n"
+)
+
+
+def _check_srt(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    docs = pd.read_parquet(out / "documents.parquet")
+    texts = " ".join(_segments_of(segs, docs, "bad_number.srt")["text"])
+    assert texts.count("Overlapping cue about the first week.") == 1
+    assert "-->" not in texts and " x " not in f" {texts} "
+    assert "Then it got easier" in texts
+
+
+REDDIT_NDJSON = "".join(
+    json.dumps(row) + "\n"
+    for row in [
+        {
+            "id": "t1",
+            "title": "Day 30 of no contact",
+            "selftext": POST.strip(),
+            "author": "throwaway_heartbreak88",
+            "created_utc": 1612345678,
+            "subreddit": "BreakUps",
+        },
+        {
+            "id": "c1",
+            "body": "Proud of you, keep going.",
+            "author": "kind_stranger_77",
+            "parent_id": "t3_t1",
+            "link_id": "t3_t1",
+            "created_utc": 1612349999,
+        },
+    ]
+)
+
+
+def _check_ndjson_md(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    docs = pd.read_parquet(out / "documents.parquet")
+    mine = _segments_of(segs, docs, "reddit_dump.md")
+    assert sorted(mine["source_type"]) == ["comment", "post"]
+    text = " ".join(mine["text"])
+    assert "created_utc" not in text and "{" not in text and "[phone]" not in text
+    everything = " ".join(map(str, mine.to_numpy().ravel()))
+    assert "throwaway_heartbreak88" not in everything and "kind_stranger_77" not in everything
+    entry = next(f for f in manifest["inputs"] if f["path"] == "reddit_dump.md")
+    assert "content is JSON, read as JSON Lines" in entry["notes"]
+
+
+LONG_CELL_WORDS = 200_000
+
+
+def _long_cell(root: Path) -> list[str]:
+    sentence = "After the breakup I kept busy and no contact helped me heal slowly. "
+    cell = sentence * (LONG_CELL_WORDS // 13)
+    return _write(root, "long_cell.csv", f'id,title,selftext,author\na1,Day one,"{cell}",u1\n')
+
+
+def _check_long_cell(segs: pd.DataFrame, manifest: dict, out: Path) -> None:
+    from discourse.config import SegmentConfig
+
+    docs = pd.read_parquet(out / "documents.parquet")
+    mine = _segments_of(segs, docs, "long_cell.csv")
+    assert mine["n_words"].max() <= SegmentConfig().transcript_max_words
+    # every word is kept (the title is its own 2 words at the start of the first window)
+    assert mine["n_words"].sum() == LONG_CELL_WORDS // 13 * 13 + 2
+    assert (mine["source_type"] == "post").all() and (mine["source_location"] == "line 2").all()
+    entry = next(f for f in manifest["inputs"] if f["path"] == "long_cell.csv")
+    assert entry["counts"]["long_cells"] == 1
 
 
 NON_ENGLISH = (
@@ -342,6 +486,63 @@ CASES = [
         "processed",
         check=_check_spanish,
     ),
+    Case(
+        "file name that is not valid UTF-8",
+        _undecodable_name,
+        "processed",
+        check=_check_undecodable,
+    ),
+    Case(
+        "HTML: 400 unclosed forum posts (nested 400 deep)",
+        lambda r: _write(r, "forum.html", _forum_posts(400)),
+        "processed",
+        check=_check_posts("forum.html", 400),
+    ),
+    Case(
+        "HTML: 3,000 unclosed forum posts (deeper than libxml2's 2048 levels)",
+        lambda r: _write(r, "forum_deep.html", _forum_posts(3000)),
+        "processed",
+        check=_check_posts("forum_deep.html", 3000),
+    ),
+    Case(
+        "HTML: text under 100,000 nested divs",
+        _deep_divs,
+        "processed",
+        check=_has_text("deep_divs.html", DEEP_TEXT),
+    ),
+    Case(
+        "gzip bomb (unpacks past ingest.max_file_mb)",
+        _gzip_bomb,
+        "quarantined",
+        "decompressed size is above ingest.max_file_mb",
+        config={"ingest": {"max_file_mb": 5}},
+    ),
+    Case(
+        "CSV with one 200,000-word cell",
+        _long_cell,
+        "processed",
+        check=_check_long_cell,
+    ),
+    Case(
+        "JSONL with one line nested 10,000 deep",
+        _jsonl_deep_line,
+        "partial",
+        "nested 10001 levels deep",
+        rows_quarantined=1,
+        check=_check_deep_jsonl,
+    ),
+    Case(
+        "SRT cue whose number is not a number",
+        lambda r: _write(r, "bad_number.srt", SRT_BAD_NUMBER),
+        "processed",
+        check=_check_srt,
+    ),
+    Case(
+        "Reddit NDJSON saved as .md",
+        lambda r: _write(r, "reddit_dump.md", REDDIT_NDJSON),
+        "processed",
+        check=_check_ndjson_md,
+    ),
 ]
 
 
@@ -413,7 +614,9 @@ def test_bad_input(
 
     # every file on disk (and every symlink) is in the manifest, once
     on_disk = sorted(
-        str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink() or p.is_file()
+        display_name(str(p.relative_to(root)))
+        for p in root.rglob("*")
+        if p.is_symlink() or p.is_file()
     )
     assert sorted(by_path) == on_disk
     assert len(manifest["inputs"]) == len(by_path)

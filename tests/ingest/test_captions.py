@@ -156,3 +156,22 @@ def test_cue_text_strips_markup() -> None:
     cue = cue_text(["<v.loud Esme>wo<c.colorE5E5E5>rd</c><00:00:01.520><i> two</i> &lt;3"])
     assert cue.words == ("word", "two", "<3")
     assert set(cue.voices) == {"Esme"}
+
+
+def test_srt_cue_with_a_bad_number_is_read_once_by_its_timings(tmp_path: Path) -> None:
+    text = (
+        "1\n00:00:01,000 --> 00:00:03,000\nFirst.\n\n"
+        "x\n00:00:03,000 --> 00:00:09,000\nOverlapping cue\n\n"
+        "y\n00:00:0x,000 --> 00:00:10,000\nBroken timings.\n\n"
+        "4\n00:00:10,000 --> 00:00:12,000\nLast.\n"
+    )
+    doc, ctx = _read(_write(tmp_path, "numbers.srt", text))
+    assert [(u.text, u.time_start) for u in doc.units] == [
+        ("First.", 1.0),
+        ("Overlapping cue", 3.0),
+        ("Last.", 10.0),
+    ]
+    assert ctx.counts["renumbered_cues"] == 2
+    # the cue with broken timings is quarantined, and not merged into its neighbour either
+    (q,) = ctx.quarantined
+    assert q.location == "line 9" and "invalid cue timings" in q.reason

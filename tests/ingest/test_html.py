@@ -11,7 +11,7 @@ from discourse.config import PipelineConfig
 from discourse.corpus import ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride
 from discourse.ingest.files import InputFile, RejectedInput
-from discourse.ingest.html import read_html
+from discourse.ingest.html import flatten_html, read_html
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 
@@ -260,3 +260,40 @@ def test_binary_and_empty_files_are_rejected(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(RejectedInput, match="empty file"):
         _read(empty)
+
+
+# -- issue 15: pages nested deeper than the parser's limit ------------------------------------
+def _forum(n: int) -> str:
+    posts = "".join(
+        f'<div class="post"><p>Post {i} of the thread on no contact.</p>' for i in range(n)
+    )
+    return f"<html><head><title>Forum</title></head><body>{posts}</body></html>"
+
+
+def test_flatten_html_caps_nesting_and_keeps_everything() -> None:
+    import lxml.html
+
+    flat, moved = flatten_html(_forum(50), limit=10)
+    assert moved > 0
+    root = lxml.html.document_fromstring(flat)
+    assert len(root.xpath("//div[@class='post']")) == 50
+    assert [p.text for p in root.iter("p")] == [
+        f"Post {i} of the thread on no contact." for i in range(50)
+    ]
+    depth = max(len(list(el.iterancestors())) for el in root.iter())
+    assert depth <= 10 + 2  # html and body around the page's own elements
+    # entities, void elements and well-nested end tags come through unchanged
+    page = "<div><p>A &amp; B &#8217; C<br>D</p><img src='x.png'/></div>"
+    assert flatten_html(page, limit=5) == (page, 0)
+
+
+@pytest.mark.parametrize("n", [400, 2500])
+def test_deep_forum_page_keeps_every_post(tmp_path: Path, n: int) -> None:
+    path = tmp_path / "forum.html"
+    path.write_text(_forum(n), encoding="utf-8")
+    ctx = ReadContext(config=PipelineConfig())
+    (doc,) = read_html(InputFile(path=path, rel=path.name), ctx)
+    text = "\n".join(u.text for u in doc.units)
+    assert all(f"Post {i} of" in text for i in range(n))
+    assert any("nested" in note for note in ctx.notes)
+    assert ("html_elements_flattened" in ctx.counts) == (n > 2048)

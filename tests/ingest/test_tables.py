@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,7 +13,16 @@ from _paths import FIXTURES, ROOT
 from discourse.config import PipelineConfig
 from discourse.ingest.base import ReadContext
 from discourse.ingest.files import InputFile, RejectedInput
-from discourse.ingest.tables import read_csv, read_jsonl, read_parquet, to_iso
+from discourse.ingest.tables import (
+    LONG_CELL_WORDS,
+    MAX_JSON_DEPTH,
+    _json_depth,
+    cell_windows,
+    read_csv,
+    read_jsonl,
+    read_parquet,
+    to_iso,
+)
 
 
 def _read(reader, path: Path, config: PipelineConfig | None = None):
@@ -122,3 +132,54 @@ def test_to_iso() -> None:
     assert to_iso(1339917168) == "2012-06-17T07:12:48Z"
     assert to_iso("2017-03-08 15:14") == "2017-03-08T15:14:00"
     assert to_iso("") is None and to_iso("garbage!!") is None
+
+
+# -- issue 15: deeply nested JSON, very long cells --------------------------------------------
+def test_deeply_nested_jsonl_line_is_quarantined_alone(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    deep = '{"id": "x", "selftext": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    path.write_text(
+        '{"id": "a", "selftext": "First post."}\n' + deep + '\n{"id": "b", "selftext": "Last."}\n'
+    )
+    docs, ctx = _read(read_jsonl, path)
+    assert [d.units[0].text for d in docs] == ["First post.", "Last."]
+    (q,) = ctx.quarantined
+    assert q.location == "line 2" and "nested 10001 levels deep" in q.reason
+    # brackets inside strings are text, not nesting
+    assert _json_depth('{"a": "[[[[{{{{", "b": ["\\"]]]"]}') == 2
+
+
+def test_deeply_nested_json_array_is_rejected_with_reason(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(
+        RejectedInput, match=f"nested 5000 levels deep \\(limit {MAX_JSON_DEPTH}\\)"
+    ):
+        _read(read_jsonl, path)
+
+
+def test_cell_windows_cover_the_cell_in_order() -> None:
+    cell = "I stopped texting him. " * 3000 + "and then i just kept going " * 4000
+    windows = cell_windows(cell, 80, 150)
+    assert all(len(w.split()) <= 150 for w in windows)
+    assert sum(len(w.split()) for w in windows) == len(cell.split())
+    assert " ".join(windows).split() == cell.split()
+
+
+def test_long_comment_becomes_windows_and_replies_point_to_the_first(tmp_path: Path) -> None:
+    long_body = "No contact was the hardest and best thing I did. " * (LONG_CELL_WORDS // 10 + 50)
+    rows = [
+        {"id": "s1", "title": "Day one", "selftext": "Starting today.", "author": "op"},
+        {"id": "c1", "body": long_body, "parent_id": "t3_s1", "link_id": "t3_s1", "author": "a"},
+        {"id": "c2", "body": "Same here.", "parent_id": "t1_c1", "link_id": "t3_s1"},
+    ]
+    path = tmp_path / "thread.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (doc,), ctx = _read(read_jsonl, path)
+    windows = [u for u in doc.units if u.meta["location"] == "line 2"]
+    assert len(windows) > 60 and ctx.counts["long_cells"] == 1
+    assert ctx.counts["long_cell_windows"] == len(windows)
+    assert [u.key for u in windows] == ["c1"] + [None] * (len(windows) - 1)
+    assert {(u.author, u.reply_to, u.source_type) for u in windows} == {("a", "s1", "comment")}
+    assert " ".join(u.text for u in windows).split() == long_body.split()
+    assert doc.units[-1].reply_to == "c1"

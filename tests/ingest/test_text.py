@@ -8,7 +8,7 @@ from _paths import FIXTURES, seed_text
 from discourse.corpus import Document
 from discourse.ingest.base import SourceOverride
 from discourse.ingest.files import RejectedInput
-from discourse.ingest.text import detect_kind, paragraphs, parse_text
+from discourse.ingest.text import detect_kind, looks_like_json, paragraphs, parse_text
 
 
 def _parse(text: str, override: SourceOverride | None = None):
@@ -123,3 +123,40 @@ def test_small_reply_thread_fixture() -> None:
     assert [u.text for u in parsed.units if u.source_type == "article"][
         -1
     ] == "Lots of love,\nAlex Writer"
+
+
+# -- issue 15: JSON in a text file is never prose ----------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "is_json"),
+    [
+        ('{"id": "t1", "selftext": "hi", "created_utc": 1612345678}\n{"id": "t2"}\n', True),
+        ('\ufeff\n  [{"id": "t1"}, {"id": "t2"}]', True),
+        ('[\n  {\n    "id": "t1"\n  }\n]\n', True),
+        ('{"a": ' + "[" * 500 + "]" * 500 + "}", True),  # too deep to parse is still JSON
+        ("[link text](https://example.org) is where I read about no contact.", False),
+        ("[1] A footnote marker first.\n\nThen prose.", False),
+        ("{Intro} Some notes on the breakup.", False),
+        ("No contact helped.", False),
+    ],
+)
+def test_looks_like_json(text: str, is_json: bool) -> None:
+    assert looks_like_json(text) is is_json
+
+
+def test_ndjson_in_md_is_read_as_a_table(tmp_path) -> None:
+    from discourse.config import PipelineConfig
+    from discourse.ingest.base import ReadContext
+    from discourse.ingest.files import InputFile
+    from discourse.ingest.text import read_text
+
+    path = tmp_path / "dump.md"
+    path.write_text(
+        '{"id": "t1", "title": "Day 30", "selftext": "Still going.", "author": "someone_88",'
+        ' "created_utc": 1612345678}\n'
+    )
+    ctx = ReadContext(config=PipelineConfig())
+    (doc,) = read_text(InputFile(path=path, rel=path.name), ctx)
+    assert doc.document.source_type == "post" and doc.document.author == "someone_88"
+    assert doc.document.published == "2021-02-03T09:47:58Z"
+    assert [u.text for u in doc.units] == ["Day 30\n\nStill going."]
+    assert "content is JSON, read as JSON Lines" in ctx.notes

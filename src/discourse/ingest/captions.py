@@ -160,6 +160,29 @@ def _timing_index(lines: list[str]) -> int | None:
     return None
 
 
+def _renumber_srt(text: str, ctx: ReadContext) -> str:
+    """Give a number to each SubRip cue whose number line is not a number.
+
+    webvtt-py does not see a block as a cue unless its first line is digits, and appends such a
+    block (its number and timings lines included) to the previous cue's text. The number only
+    counts cues, so the cue is read by its timings instead; the count ``renumbered_cues`` and a
+    note record it.
+    """
+    lines = text.split("\n")
+    bad: list[str] = []
+    for start, block in _blocks(text, "srt"):
+        first = block[0].strip()
+        if len(block) >= 2 and "-->" in block[1] and "-->" not in first and not first.isdigit():
+            bad.append(first)
+            lines[start - 1] = "0"
+    if not bad:
+        return text
+    ctx.count("renumbered_cues", len(bad))
+    shown = ", ".join(repr(b[:40]) for b in bad[:3]) + (", ..." if len(bad) > 3 else "")
+    ctx.notes.append(f"{len(bad)} SubRip cue number(s) not a number ({shown}): read by timings")
+    return "\n".join(lines)
+
+
 def _load(text: str, fmt: str) -> list[webvtt.Caption]:
     """Parse the whole file with webvtt-py; raise :class:`RejectedInput` if it is not ``fmt``."""
     name = _FORMAT_NAMES[fmt]
@@ -239,6 +262,8 @@ def parse_captions(
     if not _header_ok(text, fmt) and _header_ok(text, other):
         ctx.notes.append(f"content is {_FORMAT_NAMES[other]}, read as such")
         fmt = other
+    if fmt == "srt":
+        text = _renumber_srt(text, ctx)
     captions = _load(text, fmt)
     n_blocks = sum(
         1
@@ -313,7 +338,7 @@ def _read(file: InputFile, ctx: ReadContext, fmt: str) -> list[ParsedDocument]:
     return [parse_captions(text, fmt, doc, ctx, path=file.rel)]
 
 
-@register_reader("vtt", (".vtt",), version="1", description="WebVTT captions as transcripts")
+@register_reader("vtt", (".vtt",), version="2", description="WebVTT captions as transcripts")
 def read_vtt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for WebVTT caption files (``.vtt``), including YouTube auto-captions.
 
@@ -332,7 +357,7 @@ def read_vtt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     return _read(file, ctx, "vtt")
 
 
-@register_reader("srt", (".srt",), version="1", description="SubRip captions as transcripts")
+@register_reader("srt", (".srt",), version="2", description="SubRip captions as transcripts")
 def read_srt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for SubRip caption files (``.srt``).
 

@@ -6,7 +6,9 @@ import errno
 import fnmatch
 import gzip
 import hashlib
+import io
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -18,12 +20,16 @@ __all__ = [
     "RejectedInput",
     "decode_text",
     "discover",
+    "display_name",
+    "gunzip_bounded",
     "sha256_bytes",
     "source_text",
 ]
 
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
+#: Bytes inflated at a time when unpacking gzip (see :func:`gunzip_bounded`).
+GZIP_CHUNK = 1 << 20
 # Bytes that never occur in text; a few of them mean "binary" unless a UTF-16/32 BOM explains them.
 _CONTROL = bytes(range(0, 9)) + bytes(
     [11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]
@@ -85,14 +91,9 @@ class InputFile:
             raise RejectedInput(f"unreadable file: {exc.strerror or exc}") from None
         self.raw_sha256 = sha256_bytes(data)
         if data.startswith(GZIP_MAGIC):
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise RejectedInput(f"corrupt gzip data: {exc}") from None
+            data = gunzip_bounded(data, max_bytes)
             name = self.path.name
             self.inner_name = name[:-3] if name.lower().endswith(".gz") else name
-            if len(data) > max_bytes:
-                raise RejectedInput("decompressed size is above ingest.max_file_mb")
         self._data = data
         return data
 
@@ -105,6 +106,33 @@ class InputFile:
     def effective_name(self) -> str:
         """The name used to pick a reader: the inner name for gzip files."""
         return self.inner_name or self.path.name
+
+
+def gunzip_bounded(data: bytes, max_bytes: int, chunk: int = GZIP_CHUNK) -> bytes:
+    """Unpack gzip ``data`` (all members), stopping as soon as the output passes ``max_bytes``.
+
+    The data is inflated ``chunk`` bytes at a time, so a small file that unpacks to gigabytes
+    (a gzip bomb) costs at most about ``max_bytes`` of memory before it is refused.
+
+    Raises
+    ------
+    RejectedInput
+        Corrupt or truncated gzip data, or unpacked data above ``max_bytes``.
+    """
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as gz:
+            while block := gz.read(chunk):
+                if out.tell() + len(block) > max_bytes:
+                    raise RejectedInput(
+                        f"decompressed size is above ingest.max_file_mb (more than "
+                        f"{max_bytes / 1e6:.1f} MB unpacked from {len(data):,} bytes); "
+                        "stopped unpacking"
+                    )
+                out.write(block)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise RejectedInput(f"corrupt gzip data: {exc}") from None
+    return out.getvalue()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -167,8 +195,28 @@ def discover(root: Path, exclude: list[str], follow_symlinks: bool = False) -> l
     return found
 
 
+def display_name(name: str) -> str:
+    r"""``name`` as printable UTF-8: bytes of a file name that are not UTF-8 become ``\xNN``.
+
+    Python reads such a name with lone surrogates (the bytes ``caf\xe9.txt`` give the string
+    ``'caf\udce9.txt'``), which cannot be written to JSON, CSV or Parquet. The display form
+    spells each such byte as a backslash, ``x`` and two hex digits (``caf\xe9.txt``, with a
+    real backslash), so the name can be written everywhere and still shows which bytes were
+    there. A valid name is returned unchanged.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate that does not stand for a byte
+            return name.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return name
+
+
 def _rel(root: Path, path: Path) -> str:
-    return str(PurePosixPath(*path.relative_to(root).parts))
+    return display_name(str(PurePosixPath(*path.relative_to(root).parts)))
 
 
 def _skip(root: Path, path: Path, reason: str) -> InputFile:

@@ -26,9 +26,11 @@ The sources file overrides title, url, outlet, date and author.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import lxml.html
@@ -48,7 +50,14 @@ from discourse.ingest.threads import (
     parse_comment_date,
 )
 
-__all__ = ["HtmlComment", "find_comments", "parse_html", "read_html"]
+__all__ = [
+    "MAX_HTML_DEPTH",
+    "HtmlComment",
+    "find_comments",
+    "flatten_html",
+    "parse_html",
+    "read_html",
+]
 
 _AUTHOR_MARKS = {"bypostauthor", "by-post-author", "byauthor"}
 _REPLIES_RE = re.compile(r"children|replies|sub-?comments", re.IGNORECASE)
@@ -339,16 +348,174 @@ def _decode(data: bytes) -> tuple[str, str]:
     return decode_text(data)
 
 
-def _load_tree(text: str) -> Any | None:
+def _load_tree(text: str, ctx: ReadContext | None = None) -> Any | None:
+    """The page's lxml tree, with nothing cut off by the parser's nesting limit.
+
+    libxml2 stops reading a page nested deeper than 255 elements (a forum page of unclosed
+    ``<div class="post">`` is one), dropping the rest without an error. Such a page is parsed
+    again with the 2048-level limit (``huge_tree``) and, if it is deeper still, with the
+    elements below :data:`MAX_HTML_DEPTH` levels made siblings (:func:`flatten_html`) so that
+    all of its text is kept; a note in the manifest says which. A page that still cannot be
+    parsed in full is rejected, never read in part.
+    """
     tree = trafilatura.load_html(text)
-    if tree is not None:
+    if tree is None:
+        try:  # a fragment trafilatura finds dubious
+            body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+            parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+            tree = lxml.html.document_fromstring(body, parser=parser)
+        except (etree.ParserError, ValueError):
+            return None
+    if _max_depth(tree) < _CUT_DEPTH:
         return tree
-    try:  # a fragment trafilatura finds dubious
-        body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-        return lxml.html.document_fromstring(body, parser=parser)
+    tree, cut = _parse_deep(text)
+    if not cut:
+        _note(ctx, "HTML nested more than 250 levels deep: parsed with the 2048-level limit")
+        return tree
+    flat, moved = flatten_html(text, MAX_HTML_DEPTH)
+    tree, cut = _parse_deep(flat)
+    if cut:
+        raise RejectedInput("HTML nested too deeply to parse in full (over 2048 levels)")
+    _note(
+        ctx,
+        f"HTML nested more than 2048 levels deep: {moved} elements below level "
+        f"{MAX_HTML_DEPTH} were made siblings (text kept, nesting below that level lost)",
+    )
+    if ctx is not None:
+        ctx.count("html_elements_flattened", moved)
+    return tree
+
+
+#: Nesting kept when a page is deeper than libxml2 can parse (see :func:`flatten_html`).
+MAX_HTML_DEPTH = 1000
+# trafilatura's parser stops at 255 levels; a tree this deep may have been cut there.
+_CUT_DEPTH = 250
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+def _note(ctx: ReadContext | None, note: str) -> None:
+    if ctx is not None:
+        ctx.notes.append(note)
+
+
+def _max_depth(root: Any) -> int:
+    """The deepest nesting of elements under ``root`` (``root`` is level 0)."""
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in el)
+    return deepest
+
+
+def _parse_deep(text: str) -> tuple[Any | None, bool]:
+    """Parse with libxml2's 2048-level limit; also say whether the limit cut the page."""
+    from trafilatura.utils import repair_faulty_html
+
+    parser = lxml.html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+    )
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", repair_faulty_html(text, text[:50].lower()))
+    try:
+        tree = lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError):
-        return None
+        return None, False
+    cut = any("Excessive depth" in e.message for e in parser.error_log)
+    return tree, cut
+
+
+class _Flattener(HTMLParser):
+    """Re-writes HTML so that no element is nested deeper than ``limit`` (see
+    :func:`flatten_html`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.limit = limit
+        self.out: list[str] = []
+        self.stack: list[str] = []
+        self.closed_early: Counter[str] = Counter()
+        self.moved = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or f"<{tag}>"
+        if tag in _VOID:
+            self.out.append(raw)
+            return
+        if len(self.stack) >= self.limit:
+            closed = self.stack.pop()  # the new element becomes its sibling
+            self.closed_early[closed] += 1
+            self.out.append(f"</{closed}>")
+            self.moved += 1
+        self.stack.append(tag)
+        self.out.append(raw)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self.get_starttag_text() or f"<{tag}/>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+        elif self.closed_early[tag]:
+            self.closed_early[tag] -= 1
+            return  # already closed when its child was made a sibling
+        elif tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(f"<!{decl}>")
+
+
+def flatten_html(text: str, limit: int = MAX_HTML_DEPTH) -> tuple[str, int]:
+    """Re-write ``text`` so that no element is nested more than ``limit`` levels deep.
+
+    An element that would open below ``limit`` closes the innermost open element first and so
+    becomes its sibling: every piece of text and every element is kept, only the nesting
+    below ``limit`` is lost. HTML comments and processing instructions are left out (the
+    reader drops them anyway).
+
+    Returns
+    -------
+    (html, moved)
+        The re-written page and how many elements were moved up.
+    """
+    flattener = _Flattener(limit)
+    flattener.feed(text)
+    flattener.close()
+    return "".join(flattener.out), flattener.moved
 
 
 def _field(meta: Any, name: str) -> str | None:
@@ -387,7 +554,7 @@ def parse_html(text: str, document: Document, ctx: ReadContext) -> ParsedDocumen
         Neither main text nor comments could be found.
     """
     ov = ctx.override or SourceOverride()
-    root = _load_tree(text) if text.strip() else None
+    root = _load_tree(text, ctx) if text.strip() else None
     if root is None:
         raise RejectedInput("no main text found in HTML")
     page_title = _WS_RE.sub(" ", root.findtext(".//title") or "").strip() or None
@@ -493,7 +660,7 @@ def parse_html(text: str, document: Document, ctx: ReadContext) -> ParsedDocumen
 @register_reader(
     "html",
     (".html", ".htm"),
-    version="1",
+    version="2",
     description="HTML pages: article text and marked-up comments",
 )
 def read_html(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:

@@ -24,7 +24,19 @@ from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, first_present, register_reader
 from discourse.ingest.files import InputFile, RejectedInput
 
-__all__ = ["read_csv", "read_jsonl", "read_parquet", "rows_to_documents", "to_iso"]
+__all__ = [
+    "LONG_CELL_WORDS",
+    "MAX_JSON_DEPTH",
+    "JsonTooDeep",
+    "cell_windows",
+    "loads_json",
+    "parse_json_text",
+    "read_csv",
+    "read_jsonl",
+    "read_parquet",
+    "rows_to_documents",
+    "to_iso",
+]
 
 csv.field_size_limit(2**31 - 1)
 _SUBREDDIT_RE = re.compile(r"/r/([A-Za-z0-9_]+)/")
@@ -89,6 +101,88 @@ class _Columns:
                 + ", ".join(list(cols)[:20])
                 + "); set ingest.table.text to the column holding the text"
             )
+
+
+#: A table cell with more words than this is cut into windows (see :func:`cell_windows`). The
+#: longest Reddit post (40,000 characters) has about 8,000 words, so real posts and comments
+#: stay whole; a runaway cell (a whole book, a 50 MB dump) becomes windows as long text does.
+LONG_CELL_WORDS = 10_000
+# Long cells are windowed in blocks of this many words, so memory stays bounded.
+_BLOCK_WORDS = 5_000
+_WORD_RE = re.compile(r"\S+")
+
+
+def _is_long(text: str) -> bool:
+    if len(text) <= LONG_CELL_WORDS:  # fewer characters than the limit: fewer words, too
+        return False
+    return any(n > LONG_CELL_WORDS for n, _ in enumerate(_WORD_RE.finditer(text), start=1))
+
+
+def _word_blocks(text: str, size: int) -> Iterator[tuple[int, int]]:
+    """Spans of ``text`` holding ``size`` words each (the last one fewer), cut at whitespace."""
+    start, n = 0, 0
+    for m in _WORD_RE.finditer(text):
+        n += 1
+        if n == size:
+            yield start, m.end()
+            start, n = m.end(), 0
+    if n:
+        yield start, len(text)
+
+
+def cell_windows(text: str, min_words: int, max_words: int) -> list[str]:
+    """Cut a very long cell into windows the way a long plain text is cut.
+
+    As for a transcript (:mod:`discourse.segment.segmenter`): sentence boundaries are found,
+    restored where the text has no punctuation (:func:`restore_asr_boundaries`), a run-on
+    sentence is split (:func:`split_long`), and the sentences are grouped into windows of
+    ``min_words`` to ``max_words`` words (:func:`balanced_windows`). The text is handled in
+    blocks of a few thousand words, so a cell of millions of words needs little memory. Each
+    window is a slice of the cell, so its line breaks are kept.
+    """
+    from discourse.segment.sentences import restore_asr_boundaries
+    from discourse.segment.windows import balanced_windows, split_long
+
+    windows: list[str] = []
+    for b_start, b_end in _word_blocks(text, _BLOCK_WORDS):
+        block = text[b_start:b_end]
+        spans: list[tuple[int, int]] = []
+        for s, e in restore_asr_boundaries(block):
+            piece = block[s:e]
+            lead = len(piece) - len(piece.lstrip())
+            s, e = s + lead, s + len(piece.rstrip())
+            if s >= e:
+                continue
+            if len(block[s:e].split()) <= max_words:
+                spans.append((s, e))
+                continue
+            words = [m.span() for m in _WORD_RE.finditer(block, s, e)]
+            first = 0
+            for sub in split_long(block[s:e], max_words):  # runs of the sentence's words
+                last = first + len(sub.split()) - 1
+                spans.append((words[first][0], words[last][1]))
+                first = last + 1
+        sizes = [len(block[s:e].split()) for s, e in spans]
+        for a, b in balanced_windows(sizes, min_words, max_words):
+            windows.append(block[spans[a][0] : spans[b - 1][1]])
+    return windows
+
+
+def _units(text: str, ctx: ReadContext, **fields: Any) -> list[Unit]:
+    """The unit of one cell, or, for a cell above :data:`LONG_CELL_WORDS` words, one unit per
+    window (:func:`cell_windows`); only the first window keeps the cell's ``key``, so replies
+    point to it. Counted as ``long_cells`` and ``long_cell_windows``."""
+    if not _is_long(text):
+        return [Unit(text=text, **fields)]
+    cfg = ctx.config.segment
+    windows = cell_windows(text, cfg.transcript_min_words, cfg.transcript_max_words)
+    ctx.count("long_cells")
+    ctx.count("long_cell_windows", len(windows))
+    key = fields.pop("key", None)
+    return [
+        Unit(text=w, key=key if i == 0 else None, **{**fields, "meta": dict(fields["meta"])})
+        for i, w in enumerate(windows)
+    ]
 
 
 def rows_to_documents(
@@ -161,15 +255,16 @@ def rows_to_documents(
             published=published,
             url=url,
         )
-        unit = Unit(
-            text=text,
+        units = _units(
+            text,
+            ctx,
             source_type=kind if kind in ("post", "comment", "article", "transcript") else "post",
             author=author,
             published=published,
             key=row_id,
             meta={"markdown": True, "location": location},
         )
-        posts[row_id] = ParsedDocument(document=doc, units=[unit])
+        posts[row_id] = ParsedDocument(document=doc, units=units)
         order.append(row_id)
     if cols is None:
         raise RejectedInput("no rows")
@@ -218,9 +313,10 @@ def _attach_comments(
         else:
             reply_to, how = None, "parent_missing"
         op = posts[link].document.author
-        posts[link].units.append(
-            Unit(
-                text=body,
+        posts[link].units.extend(
+            _units(
+                body,
+                ctx,
                 source_type="comment",
                 author=author,
                 published=published or None,
@@ -234,7 +330,7 @@ def _attach_comments(
 
 
 @register_reader(
-    "csv", (".csv", ".tsv"), version="1", description="CSV/TSV tables via the column map"
+    "csv", (".csv", ".tsv"), version="2", description="CSV/TSV tables via the column map"
 )
 def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for CSV and TSV files (delimiter sniffed among , tab ; |)."""
@@ -289,18 +385,30 @@ def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
 @register_reader(
     "jsonl",
     (".jsonl", ".ndjson", ".json"),
-    version="1",
+    version="2",
     description="JSON Lines / NDJSON (Pushshift) and JSON arrays",
 )
 def read_jsonl(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for JSON Lines; a ``.json`` file holding one array of objects is also accepted."""
-    text = ctx.read_text(file)
+    return parse_json_text(ctx.read_text(file), file, ctx)
+
+
+def parse_json_text(text: str, file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
+    """Documents from decoded JSON Lines (or one JSON array of objects).
+
+    A line that is not valid JSON, or is nested too deeply to parse (:data:`MAX_JSON_DEPTH`),
+    is quarantined with its line number and the other lines are read.
+    """
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
+            data = loads_json(stripped)
         except json.JSONDecodeError as exc:
             raise RejectedInput(f"malformed JSON array: {exc}") from None
+        except JsonTooDeep as exc:
+            raise RejectedInput(f"JSON array {exc}") from None
+        if not isinstance(data, list):
+            raise RejectedInput(f"JSON is {type(data).__name__}, not an array of objects")
         return rows_to_documents(((f"item {i + 1}", r) for i, r in enumerate(data)), file, ctx)
 
     def rows() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -308,18 +416,61 @@ def read_jsonl(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
             if not line.strip():
                 continue
             try:
-                yield f"line {n}", json.loads(line)
+                yield f"line {n}", loads_json(line)
             except json.JSONDecodeError as exc:
                 ctx.count("rows_read")
                 ctx.quarantine_row(
                     file.rel, f"line {n}", f"malformed JSON: {exc.msg} at column {exc.colno}"
                 )
+            except JsonTooDeep as exc:
+                ctx.count("rows_read")
+                ctx.quarantine_row(file.rel, f"line {n}", f"JSON {exc}")
 
     return rows_to_documents(rows(), file, ctx)
 
 
+#: JSON values nested deeper than this (arrays and objects) are refused: no post needs it, and
+#: deeper values exhaust Python's recursion limit when parsed or printed.
+MAX_JSON_DEPTH = 100
+
+
+class JsonTooDeep(ValueError):
+    """A JSON value nested deeper than :data:`MAX_JSON_DEPTH`."""
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads``, refusing values nested deeper than :data:`MAX_JSON_DEPTH`.
+
+    The nesting is measured on the raw text first (brackets outside strings), so a value nested
+    10,000 deep is refused without the parser recursing into it.
+    """
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise JsonTooDeep(f"nested {depth} levels deep (limit {MAX_JSON_DEPTH})")
+    try:
+        return json.loads(text)
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JsonTooDeep("nested too deeply to parse") from None
+
+
+_JSON_TOKENS_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+def _json_depth(text: str) -> int:
+    """The deepest bracket nesting of JSON ``text`` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for m in _JSON_TOKENS_RE.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok in "]}":
+            depth -= 1
+    return deepest
+
+
 @register_reader(
-    "parquet", (".parquet", ".pq"), version="1", description="Parquet tables via the column map"
+    "parquet", (".parquet", ".pq"), version="2", description="Parquet tables via the column map"
 )
 def read_parquet(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for Parquet files (read in record batches)."""

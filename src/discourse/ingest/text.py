@@ -17,6 +17,7 @@ from discourse.clean.normalize import normalise_newlines
 from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride, register_reader
 from discourse.ingest.files import InputFile, RejectedInput
+from discourse.ingest.tables import JsonTooDeep, loads_json, parse_json_text
 from discourse.ingest.threads import (
     Comment,
     detect_thread,
@@ -25,7 +26,14 @@ from discourse.ingest.threads import (
     infer_replies_by_name,
 )
 
-__all__ = ["detect_kind", "paragraph_spans", "paragraphs", "parse_text", "read_text"]
+__all__ = [
+    "detect_kind",
+    "looks_like_json",
+    "paragraph_spans",
+    "paragraphs",
+    "parse_text",
+    "read_text",
+]
 
 KINDS = ("transcript", "article", "thread")
 _CUE_RE = re.compile(r"\[(?:music|applause|laughter|inaudible|crosstalk)\]", re.IGNORECASE)
@@ -173,11 +181,43 @@ def parse_text(
 @register_reader(
     "text",
     (".txt", ".md", ".text", ".markdown"),
-    version="1",
+    version="2",
     description="plain text: transcripts, articles, comment threads",
 )
 def read_text(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
-    """Reader for plain-text files."""
+    """Reader for plain-text files.
+
+    A file whose content is JSON (JSON Lines such as a Reddit dump, or a JSON array) is read
+    as a table by :func:`~discourse.ingest.tables.parse_json_text`, whatever its name says, and
+    a note records it: JSON is never read as prose.
+    """
     text = ctx.read_text(file)
+    if looks_like_json(text):
+        ctx.notes.append("content is JSON, read as JSON Lines")
+        return parse_json_text(text, file, ctx)
     doc = Document(doc_id=file.rel, source_type="article", path=file.rel, sha256=file.sha256)
     return [parse_text(text, doc, ctx.override)]
+
+
+def looks_like_json(text: str) -> bool:
+    """True when ``text`` is JSON rather than prose.
+
+    That is: its first non-blank line is a JSON object, or an array whose first item is an
+    object (JSON Lines, one JSON array on a line), or is ``[`` or ``{`` alone (JSON spanning
+    lines), or is an object or array nested too deeply to parse.
+    """
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith(("{", "[")):
+        return False
+    first = stripped.split("\n", 1)[0].strip()
+    if first in ("{", "["):
+        return True
+    try:
+        value = loads_json(first)
+    except JsonTooDeep:
+        return True
+    except ValueError:
+        return False
+    if isinstance(value, list):
+        return bool(value) and isinstance(value[0], dict)
+    return isinstance(value, dict)
