@@ -22,7 +22,7 @@ def test_pseudonyms_are_stable_keyed_and_case_insensitive() -> None:
 
 
 def test_names_replaced_in_text_as_whole_words() -> None:
-    p = Pseudonymiser("s")
+    p = Pseudonymiser("s", PrivacyConfig(mask_person_names=False))  # known names only
     text = "Hi Danielle, DANIELLE! Ella and Ellen agree. Clearly it's clear, Clear."
     out = p.mask_text(text, ["Danielle", "Ella", "Clear"])
     assert "Danielle" not in out and "DANIELLE" not in out
@@ -33,13 +33,13 @@ def test_names_replaced_in_text_as_whole_words() -> None:
 
 
 def test_full_and_first_names() -> None:
-    p = Pseudonymiser("s")
+    p = Pseudonymiser("s", PrivacyConfig(mask_person_names=False))
     out = p.mask_text("Lots of love, Sabrina Alexis. Thanks Sabrina!", ["Sabrina Alexis"])
     assert "Sabrina" not in out and out.count(p.pseudonym("Sabrina Alexis")) == 2
 
 
 def test_contact_details_masked() -> None:
-    p = Pseudonymiser("s")
+    p = Pseudonymiser("s", PrivacyConfig(mask_person_names=False))
     text = (
         "Mail me at jane.doe+nc@example.co.uk or call (415) 555-0199 / +44 20 7946 0958 / 555-123-4567. "
         "My insta is https://instagram.com/jane.doe and reddit.com/u/janedoe, ping /u/janedoe. "
@@ -61,3 +61,146 @@ def test_masking_can_be_switched_off() -> None:
     text = "Hi Danielle, a@b.com 555-123-4567"
     assert p.mask_text(text, ["Danielle"]) == text
     assert p.pseudonym("Danielle") == "Danielle"
+
+
+# --- issue 15: personal data the masker used to leave -----------------------------------------
+
+import pytest  # noqa: E402
+
+REGEX_ONLY = PrivacyConfig(mask_person_names=False)
+KNOWN = ["ThrowAway_Jen", "Mark Whitfield", "mwhitfield88", "Will", "Hope", "Jane"]
+
+
+def _p(**kw: object) -> Pseudonymiser:
+    return Pseudonymiser("s", PrivacyConfig(mask_person_names=False, **kw), KNOWN)
+
+
+def test_username_in_lower_case_and_handles_masked() -> None:
+    p = _p()
+    out = p.mask_text(
+        "Hi throwaway_jen and THROWAWAY_JEN, find me @mwhitfield88 or u/mwhitfield88."
+    )
+    assert "jen" not in out.lower() and "mwhitfield88" not in out
+    assert out.count(p.pseudonym("ThrowAway_Jen")) == 2
+    assert f"@{p.pseudonym('mwhitfield88')}" in out and f"u/{p.pseudonym('mwhitfield88')}" in out
+
+
+def test_surname_alone_and_lower_case_full_name_masked() -> None:
+    p = _p()
+    out = p.mask_text("Whitfield out. mark whitfield from six months ago. MARK WHITFIELD!")
+    assert "whitfield" not in out.lower()
+    assert out.count(p.pseudonym("Mark Whitfield")) == 3
+
+
+def test_known_names_masked_in_every_document() -> None:
+    # the corpus-wide names apply to a text whose document has no authors at all
+    p = _p()
+    assert "Whitfield" not in p.mask_text("I read what Mark Whitfield wrote.", names=[])
+
+
+def test_obfuscated_emails_masked() -> None:
+    p = _p()
+    for text in (
+        "sarah dot miller at gmail dot com",
+        "x [at] y [dot] com",
+        "jen (at) example (dot) co (dot) uk",
+        "rose [at] secondspring [dot] com",
+        "danielle.k@example.com",
+    ):
+        assert p.mask_text(f"write to {text} please") == "write to [email] please", text
+    assert p.mask_text("we met at work dot then left") == "we met at work dot then left"
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "07700 900123",
+        "555-0199",
+        "(020) 7946 0958",
+        "1-800-555-0100",
+        "+44 7700 900123",
+        "07700900123",
+        "(415) 555-0199",
+    ],
+)
+def test_phone_forms_fully_masked(phone: str) -> None:
+    assert _p().mask_text(f"call {phone} now") == "call [phone] now"
+
+
+def test_numbers_that_are_not_phones_kept() -> None:
+    text = "From 2010-2015 I paid $1,500, 100-1000 texts, on 2021-05-04, 3.14159265, 100 000 000."
+    assert _p().mask_text(text) == text
+
+
+def test_messenger_links_masked_and_product_links_kept() -> None:
+    p = _p()
+    out = p.mask_text("t.me/willnc_77 or wa.me/447700900123 or https://t.me/jenw")
+    assert out == "[contact-url] or [contact-url] or [contact-url]"
+    url = "https://www.amazon.com/dp/0735211299/ref=sr_1_3?qid=1589912345&sr=8-3"
+    assert p.mask_text(f"The book: {url} .") == f"The book: {url} ."
+
+
+def test_urls_with_personal_slugs() -> None:
+    p = _p()
+    slug = "/r/ExNoContact/comments/pl1/mark_whitfield_here_my_ex/k1/"
+    assert p.mask_url(slug) == "/r/ExNoContact/comments/pl1/_/k1/"
+    assert p.mask_url("https://www.reddit.com/user/ThrowAway_Jen") == "[profile-url]"
+    assert p.mask_url("mailto:jen@example.com") == "[email]"
+    assert p.mask_url("https://blog.example.com/author/rose-tanner/") == "[profile-url]"
+    assert "whitfield" not in p.mask_url("https://example.com/stories/mark-whitfield-nc/")
+    assert p.mask_url("https://example.com/no-contact-rules/") == (
+        "https://example.com/no-contact-rules/"
+    )
+
+
+def test_street_addresses_masked() -> None:
+    p = _p()
+    for text in (
+        "42 Elm Street, Springfield, IL 62704",
+        "221B Baker Street, London NW1 6XE",
+        "Flat 3, 12 Baker Road",
+        "PO Box 4471",
+        "1600 Pennsylvania Ave",
+    ):
+        assert p.mask_text(f"I live at {text}.").rstrip(".") == "I live at [address]", text
+    assert p.mask_text("I walked 5 more blocks down the street.").count("[address]") == 0
+
+
+def test_names_that_are_words_masked_only_as_names() -> None:
+    p = _p()
+    out = p.mask_text("Will it ever stop hurting? Hope is all I have. I hope so, and I will.")
+    assert out == "Will it ever stop hurting? Hope is all I have. I hope so, and I will."
+    out = p.mask_text("Hi Will, thanks. Thanks Hope! Will, you are right. I told Hope.")
+    assert "Will" not in out and "Hope" not in out
+
+
+def test_keep_names_are_not_masked() -> None:
+    p = Pseudonymiser("s", PrivacyConfig(keep_names=["Mark Whitfield"]), KNOWN)
+    assert p.mask_text("Mark Whitfield wrote this.") == "Mark Whitfield wrote this."
+
+
+def test_file_path_names_masked() -> None:
+    p = _p()
+    assert p.mask_file_path("threads/mark_whitfield_story.txt") == (
+        f"threads/{p.pseudonym('Mark Whitfield')}_story.txt"
+    )
+    assert p.mask_file_path("seeds/000_9971e978c8825bd7.txt") == "seeds/000_9971e978c8825bd7.txt"
+
+
+def test_identifiers_keyed_and_stable() -> None:
+    a, b = Pseudonymiser("s1"), Pseudonymiser("s2")
+    assert a.identifier("threads/jen.txt") == Pseudonymiser("s1").identifier("threads/jen.txt")
+    assert a.identifier("threads/jen.txt") != b.identifier("threads/jen.txt")
+    assert re.fullmatch(r"D-[0-9a-f]{12}", a.identifier("x"))
+
+
+@pytest.mark.slow
+def test_third_party_names_found_by_ner_pseudonymised_consistently() -> None:
+    p = Pseudonymiser("s", PrivacyConfig(), KNOWN)
+    out = p.mask_texts(
+        ["My ex Sarah Miller cheated. Coach Ken told me.", "Sarah still texts me."], []
+    )
+    assert "Sarah" not in " ".join(out) and "Miller" not in out[0] and "Ken" not in out[0]
+    assert out[0].count(p.pseudonym("Sarah Miller")) == 1 and p.pseudonym("Sarah Miller") in out[1]
+    kept = Pseudonymiser("s", PrivacyConfig(keep_names=["Sarah Miller"]), KNOWN)
+    assert "Sarah Miller" in kept.mask_text("My ex Sarah Miller cheated.")

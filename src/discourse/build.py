@@ -10,7 +10,8 @@ stays bounded by the row-group size, not the corpus.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, wo
 from discourse.dedup import DuplicateMarker, duplicate_key
 from discourse.ingest import ReadContext, SourceOverride, readers
 from discourse.ingest.base import SUFFIXES
-from discourse.ingest.files import InputFile, QuarantineEntry, RejectedInput
+from discourse.ingest.files import InputFile, QuarantineEntry, RejectedInput, display_name
 from discourse.io_utils import atomic_path
 from discourse.privacy import Pseudonymiser
 from discourse.segment.segmenter import segment_document
@@ -33,7 +34,10 @@ __all__ = [
     "FileRecord",
     "FileTask",
     "TableSink",
+    "corpus_names",
+    "document_names",
     "document_rows",
+    "mask_paths",
     "process_files",
     "read_input_file",
 ]
@@ -104,6 +108,8 @@ def read_input_file(
 ) -> tuple[FileRecord, list[ParsedDocument], list[QuarantineEntry]]:
     """Read and parse one file; a file that cannot be used is quarantined with the reason."""
     record = FileRecord(path=f.rel, status="processed")
+    if any(display_name(part) != part for part in f.path.parts[-f.rel.count("/") - 1 :]):
+        record.notes.append("file name is not valid UTF-8: its bytes are shown as \\xNN")
     quarantine: list[QuarantineEntry] = []
     ctx = ReadContext(config=config, override=override)
     try:
@@ -126,7 +132,7 @@ def read_input_file(
         return record, [], quarantine
     except Exception as exc:  # a reader bug must not lose the rest of the corpus
         record.status = "quarantined"
-        record.reason = f"reader error: {type(exc).__name__}: {exc}"
+        record.reason = display_name(f"reader error: {type(exc).__name__}: {exc}")
         quarantine.append(QuarantineEntry(path=f.rel, reason=record.reason))
         return record, [], quarantine
     quarantine.extend(ctx.quarantined)
@@ -151,36 +157,46 @@ def document_rows(
     detector: BoilerplateDetector,
     pseudonymiser: Pseudonymiser,
     stats: Counter[str],
+    drafts: list[Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Clean, segment and pseudonymise one document: its row and its segment rows.
 
     Segment rows carry ``_dedup_key`` (the text before masking, folded) for
-    :class:`TableSink`, which fills ``duplicate_of``.
+    :class:`TableSink`, which fills ``duplicate_of``. ``drafts`` are the document's segments
+    when already made (:func:`process_files` segments a whole file first, so the person-name
+    model sees its texts in one batch).
     """
     doc = parsed.document
-    masked_author = pseudonymiser.pseudonym if config.privacy.pseudonymise else (lambda x: x)
-    drafts, seg_stats = segment_document(parsed, config, detector)
-    stats.update(seg_stats)
+    private = config.privacy.pseudonymise
+    masked_author = pseudonymiser.pseudonym if private else (lambda x: x)
+    if drafts is None:
+        drafts, seg_stats = segment_document(parsed, config, detector)
+        stats.update(seg_stats)
     names = {d.author for d in drafts if d.author}
     if doc.author:
         names.add(doc.author)
+    # ids from a keyed hash of the reader's id (the relative path, plus the row id for tables):
+    # file names often carry names; the same salt gives the same ids
+    doc_id = pseudonymiser.identifier(doc.doc_id) if private else doc.doc_id
+    masked = pseudonymiser.mask_texts([d.text for d in drafts] + [doc.title or ""], names)
+    names |= set(pseudonymiser.last_persons)
     key_to_id: dict[str, str] = {}
     ids = []
     for pos, d in enumerate(drafts):
-        sid = f"{doc.doc_id}#{pos:04d}"
+        sid = f"{doc_id}#{pos:04d}"
         if d.key:
             key_to_id[d.key] = sid
         ids.append(sid)
     seg_rows = []
     doc_words = 0
     for pos, (sid, d) in enumerate(zip(ids, drafts)):
-        text = pseudonymiser.mask_text(d.text, names)
+        text = masked[pos]
         n_words = word_count(text)
         doc_words += n_words
         seg_rows.append(
             {
                 "segment_id": sid,
-                "doc_id": doc.doc_id,
+                "doc_id": doc_id,
                 "source_type": d.source_type,
                 "author": masked_author(d.author),
                 "published": d.published or (doc.published if d.source_type != "comment" else None),
@@ -207,15 +223,15 @@ def document_rows(
     if doc_author and config.privacy.pseudonymise_document_authors:
         doc_author = masked_author(doc_author)
     doc_row = {
-        "doc_id": doc.doc_id,
+        "doc_id": doc_id,
         "source_type": doc.source_type,
-        "title": pseudonymiser.mask_text(doc.title, names) if doc.title else None,
+        "title": masked[-1] if doc.title else None,
         "outlet": doc.outlet,
         "author": doc_author,
         "author_inferred": doc.author_inferred,
         "published": doc.published,
-        "url": doc.url,
-        "path": doc.path,
+        "url": pseudonymiser.mask_url(doc.url, names) if doc.url else doc.url,
+        "path": pseudonymiser.mask_file_path(doc.path, names),
         "sha256": doc.sha256,
         "n_words": doc_words,
         "n_segments": len(drafts),
@@ -223,24 +239,98 @@ def document_rows(
     return doc_row, seg_rows
 
 
-def process_files(tasks: list[FileTask], config: PipelineConfig, salt: str) -> list[FileOutput]:
-    """Read, parse, clean, segment and pseudonymise a chunk of files (an engine work item)."""
+def document_names(parsed: list[ParsedDocument], config: PipelineConfig) -> set[str]:
+    """Author names and usernames of parsed documents (deleted-account markers left out)."""
+    markers = {m.casefold() for m in config.ingest.table.deleted_markers}
+    names: set[str] = set()
+    for p in parsed:
+        for name in (p.document.author, *(u.author for u in p.units)):
+            if name and name.strip() and name.strip().casefold() not in markers:
+                names.add(" ".join(name.split()))
+    return names
+
+
+def corpus_names(tasks: list[FileTask], config: PipelineConfig) -> list[str]:
+    """The author names and usernames in a chunk of files (an engine work item of the pass
+    that gathers the corpus-wide names before anything is masked)."""
+    names: set[str] = set()
+    for task in tasks:
+        f = InputFile(path=Path(task.path), rel=task.rel)
+        _, parsed, _ = read_input_file(f, config, task.override)
+        names |= document_names(parsed, config)
+    return sorted(names)
+
+
+def process_files(
+    tasks: list[FileTask], config: PipelineConfig, salt: str, known_names: Sequence[str] = ()
+) -> list[FileOutput]:
+    """Read, parse, clean, segment and pseudonymise a chunk of files (an engine work item).
+
+    ``known_names`` are the authors and usernames of the whole corpus (see
+    :func:`corpus_names`): each is masked in every document, not only in its own.
+    """
     detector = BoilerplateDetector(config.boilerplate)
-    pseudonymiser = Pseudonymiser(salt, config.privacy)
+    pseudonymiser = _pseudonymiser(salt, config, known_names)
     out = []
     for task in tasks:
         f = InputFile(path=Path(task.path), rel=task.rel)
         record, parsed, quarantine = read_input_file(f, config, task.override)
         result = FileOutput(record=record, quarantine=quarantine)
         stats: Counter[str] = Counter()
+        segmented = []
         for p in parsed:
-            doc_row, seg_rows = document_rows(p, config, detector, pseudonymiser, stats)
+            drafts, seg_stats = segment_document(p, config, detector)
+            stats.update(seg_stats)
+            segmented.append(drafts)
+        pseudonymiser.prepare(
+            [d.text for drafts in segmented for d in drafts]
+            + [p.document.title for p in parsed if p.document.title]
+        )
+        found = document_names(parsed, config)
+        for p, drafts in zip(parsed, segmented):
+            doc_row, seg_rows = document_rows(p, config, detector, pseudonymiser, stats, drafts)
             result.doc_rows.append(doc_row)
             result.seg_rows.extend(seg_rows)
+            found |= set(pseudonymiser.last_persons)
+        pseudonymiser.clear()
+        if config.privacy.pseudonymise:  # the file stays findable, without names in its path
+            mask_paths(pseudonymiser, record, quarantine, sorted(found))
         if parsed:
             record.counts.update(stats)
         out.append(result)
     return out
+
+
+def mask_paths(
+    masker: Pseudonymiser,
+    record: FileRecord,
+    quarantine: list[QuarantineEntry],
+    names: Sequence[str] = (),
+) -> None:
+    """Mask personal names in a file's manifest path and quarantine entries (in place)."""
+    record.path = masker.mask_file_path(record.path, names)
+    record.reason = masker.mask_file_path(record.reason, names) if record.reason else None
+    quarantine[:] = [
+        replace(
+            q,
+            path=masker.mask_file_path(q.path, names),
+            reason=masker.mask_file_path(q.reason, names) if q.reason else q.reason,
+        )
+        for q in quarantine
+    ]
+
+
+_PSEUDONYMISERS: dict[tuple[str, str, int], Pseudonymiser] = {}
+
+
+def _pseudonymiser(salt: str, config: PipelineConfig, names: Sequence[str]) -> Pseudonymiser:
+    """One pseudonymiser per salt, privacy config and name list in a process (building the
+    name matcher for thousands of names is not free, and every chunk of a run shares it)."""
+    key = (salt, config.privacy.model_dump_json(), hash(tuple(names)))
+    if key not in _PSEUDONYMISERS:
+        _PSEUDONYMISERS.clear()
+        _PSEUDONYMISERS[key] = Pseudonymiser(salt, config.privacy, tuple(names))
+    return _PSEUDONYMISERS[key]
 
 
 class TableSink:

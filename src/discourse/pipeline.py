@@ -29,7 +29,9 @@ from discourse.build import (
     FileRecord,
     FileTask,
     TableSink,
+    corpus_names,
     document_rows,
+    mask_paths,
     process_files,
     read_input_file,
 )
@@ -267,9 +269,14 @@ def _ingest_stage(
 ) -> tuple[list[FileRecord], list[QuarantineEntry], dict[str, Any]]:
     """Process every file with the engine and stream the rows to the two Parquet files."""
     salt = cfg.privacy.resolve_salt()
+    chunks = _chunks(plan.tasks)
+    # authors and usernames of the whole corpus first: each is masked in every document
+    names: list[str] = []
+    if cfg.privacy.pseudonymise:
+        names = sorted({n for got in engine.map(corpus_names, chunks, config=cfg) for n in got})
     results = (
         out
-        for chunk in engine.map(process_files, _chunks(plan.tasks), config=cfg, salt=salt)
+        for chunk in engine.map(process_files, chunks, config=cfg, salt=salt, known_names=names)
         for out in chunk
     )
     files: list[FileRecord] = []
@@ -293,6 +300,11 @@ def _ingest_stage(
         raise
     totals = sink.close()
     files.extend(plan.missing)
+    if cfg.privacy.pseudonymise:  # paths stay findable, without the personal names in them
+        masker = Pseudonymiser(salt, cfg.privacy, names)
+        for f in files:
+            mask_paths(masker, f, [])
+        mask_paths(masker, FileRecord(path="", status=""), quarantine)
     write_text(_quarantine_csv(quarantine), stage / "quarantine.csv")
     return files, quarantine, totals
 
