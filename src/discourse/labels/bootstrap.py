@@ -11,6 +11,9 @@ The scores are computed from confusion counts with numpy, all resamples at once,
 definitions as :func:`~discourse.labels.evaluate.evaluate`: macro-F1 averages over the classes
 present in the (resampled) gold labels, theme F1 is the F1 of the positive class, and F1 is 0
 when it is undefined. A per-class F1 is left out of a resample whose gold labels lack the class.
+When the predictions carry scores (``stance_score``, ``<theme>_score``), the expected calibration
+errors are resampled too (``stance_ece``, ``<theme>_ece``; the same bins as
+:func:`~discourse.labels.evaluate.expected_calibration_error`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
-from discourse.labels.evaluate import align_predictions
+from discourse.labels.evaluate import ECE_BINS, align_predictions
 
 __all__ = ["bootstrap_difference", "bootstrap_intervals"]
 
@@ -47,6 +50,22 @@ def _kappa(cm: np.ndarray) -> np.ndarray:
         kappa = (po - pe) / (1 - pe)
     # a single label in gold and predictions together: agreement is total (1) or nil (0)
     return np.where(pe >= 1 - 1e-12, np.where(po >= 1 - 1e-12, 1.0, 0.0), kappa)
+
+
+def _ece(score: np.ndarray, outcome: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Expected calibration error (``ECE_BINS`` equal-width bins) of each resample in ``idx``."""
+    score = np.asarray(score, dtype=np.float64)
+    if not np.all(np.isfinite(score)) or score.min() < 0 or score.max() > 1:
+        raise ValueError("scores must be probabilities in [0, 1]")
+    b, n = idx.shape
+    bins = np.minimum((score * ECE_BINS).astype(int), ECE_BINS - 1)
+    codes = (bins[idx] + np.arange(b)[:, None] * ECE_BINS).ravel()
+
+    def sums(weights: np.ndarray) -> np.ndarray:
+        w = weights[idx].ravel().astype(np.float64)
+        return np.bincount(codes, weights=w, minlength=b * ECE_BINS).reshape(b, ECE_BINS)
+
+    return np.abs(sums(np.asarray(outcome)) - sums(score)).sum(axis=1) / n
 
 
 def _scores(gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, idx: np.ndarray) -> pd.DataFrame:
@@ -79,6 +98,13 @@ def _scores(gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, idx: np.ndarra
         theme_f1.append(out[f"{theme}_f1"])
     if theme_f1:
         out["mean_theme_f1"] = np.mean(theme_f1, axis=0)
+    score_cols = ["stance_score", *(f"{t}_score" for t in cb.theme_names)]
+    if all(c in pred.columns for c in score_cols):
+        out["stance_ece"] = _ece(pred["stance_score"].to_numpy(), g == p, idx)
+        for theme in cb.theme_names:
+            out[f"{theme}_ece"] = _ece(
+                pred[f"{theme}_score"].to_numpy(), gold[theme].astype(int).to_numpy(), idx
+            )
     return pd.DataFrame(out)
 
 

@@ -1,8 +1,11 @@
 """Evaluation of labels against hand-coded data: per-class precision, recall and F1, macro-F1,
-Cohen's kappa and the confusion matrix, for stance and for each theme."""
+Cohen's kappa and the confusion matrix, for stance and for each theme; expected calibration
+error of the scores (:func:`expected_calibration_error`, :func:`calibration_table`); predicted
+against coded prevalence per source type (:func:`prevalence_table`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +14,19 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recal
 
 from discourse.codebook import Codebook, load_codebook
 
-__all__ = ["Evaluation", "agreement", "align_predictions", "evaluate"]
+__all__ = [
+    "ECE_BINS",
+    "Evaluation",
+    "agreement",
+    "align_predictions",
+    "calibration_table",
+    "evaluate",
+    "expected_calibration_error",
+    "prevalence_table",
+]
+
+#: Equal-width bins of the expected calibration error.
+ECE_BINS = 10
 
 
 @dataclass
@@ -34,6 +49,7 @@ class Evaluation:
 
     stance: DimensionResult
     themes: dict[str, DimensionResult] = field(default_factory=dict)
+    calibration: pd.DataFrame | None = None
 
     @property
     def mean_theme_f1(self) -> float:
@@ -42,8 +58,18 @@ class Evaluation:
             return float("nan")
         return float(np.mean([_positive_f1(r) for r in self.themes.values()]))
 
+    def ece(self, dimension: str) -> float:
+        """Expected calibration error of ``dimension`` ("stance" or a theme); NaN when the
+        predictions had no scores."""
+        if self.calibration is None:
+            return float("nan")
+        row = self.calibration[self.calibration["dimension"] == dimension]
+        return float(row["ece"].iloc[0]) if len(row) else float("nan")
+
     def summary(self) -> pd.DataFrame:
-        """One row per dimension: macro-F1 (stance) or positive-class F1 (theme), kappa, n."""
+        """One row per dimension: macro-F1 (stance) or positive-class F1 (theme), kappa, n, and
+        the expected calibration error of its scores (``ece``, top-label for stance, binary for
+        themes, over ``ece_bins`` equal-width bins; NaN without scores)."""
         rows = [
             {
                 "dimension": "stance",
@@ -52,6 +78,7 @@ class Evaluation:
                 "kappa": self.stance.kappa,
                 "accuracy": self.stance.accuracy,
                 "n": self.stance.n,
+                "ece": self.ece("stance"),
             }
         ]
         for name, r in self.themes.items():
@@ -63,6 +90,7 @@ class Evaluation:
                     "kappa": r.kappa,
                     "accuracy": r.accuracy,
                     "n": r.n,
+                    "ece": self.ece(name),
                 }
             )
         rows.append(
@@ -73,9 +101,12 @@ class Evaluation:
                 "kappa": float("nan"),
                 "accuracy": float("nan"),
                 "n": self.stance.n,
+                "ece": float("nan"),
             }
         )
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        out["ece_bins"] = ECE_BINS
+        return out
 
     def per_class(self) -> pd.DataFrame:
         """Per-class precision, recall, F1 and support for every dimension, in one table."""
@@ -195,7 +226,165 @@ def evaluate(
         )
         for t in cb.theme_names
     }
-    return Evaluation(stance=stance, themes=themes)
+    calibration = calibration_table(gold, pred, cb) if _has_scores(pred, cb) else None
+    return Evaluation(stance=stance, themes=themes, calibration=calibration)
+
+
+def _has_scores(pred: pd.DataFrame, cb: Codebook) -> bool:
+    return all(c in pred.columns for c in ["stance_score", *(f"{t}_score" for t in cb.theme_names)])
+
+
+def expected_calibration_error(
+    score: Sequence[float] | np.ndarray,
+    outcome: Sequence[bool | int] | np.ndarray,
+    n_bins: int = ECE_BINS,
+) -> float:
+    """Expected calibration error over ``n_bins`` equal-width bins of [0, 1].
+
+    ``sum over bins of (n_bin / n) * |mean(outcome) - mean(score)|`` in the bin, where bin
+    ``b`` holds the scores in ``[b / n_bins, (b + 1) / n_bins)`` (1.0 in the last bin).
+
+    Parameters
+    ----------
+    score
+        Predicted probabilities in [0, 1]. Top-label ECE: the probability of the predicted
+        class; binary ECE: the probability of the positive class.
+    outcome
+        1/True where the event happened. Top-label ECE: the predicted class was right; binary
+        ECE: the unit has the label.
+    n_bins
+        Number of equal-width bins (10 by convention).
+
+    Returns
+    -------
+    float
+        The ECE in [0, 1]; NaN for no units.
+
+    Raises
+    ------
+    ValueError
+        When lengths differ, a score is outside [0, 1] or not finite, or ``n_bins < 1``.
+    """
+    s = np.asarray(score, dtype=np.float64)
+    y = np.asarray(outcome, dtype=np.float64)
+    if s.shape != y.shape or s.ndim != 1:
+        raise ValueError(f"score and outcome must be 1-d of one length: {s.shape} vs {y.shape}")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
+    if not len(s):
+        return float("nan")
+    if not np.all(np.isfinite(s)) or s.min() < 0 or s.max() > 1:
+        raise ValueError("scores must be probabilities in [0, 1]")
+    bins = np.minimum((s * n_bins).astype(int), n_bins - 1)
+    gap = np.abs(
+        np.bincount(bins, weights=y, minlength=n_bins)
+        - np.bincount(bins, weights=s, minlength=n_bins)
+    )
+    return float(gap.sum() / len(s))
+
+
+def calibration_table(
+    gold: pd.DataFrame,
+    pred: pd.DataFrame,
+    codebook: Codebook | None = None,
+    key: str | None = None,
+    n_bins: int = ECE_BINS,
+) -> pd.DataFrame:
+    """Expected calibration error of the scores, one row per dimension.
+
+    Stance: top-label ECE (``stance_score`` against whether the predicted stance is right).
+    Theme: binary ECE (``<theme>_score`` against the coded 0/1). Columns ``dimension, kind,
+    ece, n_bins, n, mean_score, observed`` (observed: accuracy for stance, coded prevalence
+    for a theme). ``pred`` needs the score columns; rows are aligned as in :func:`evaluate`.
+    """
+    cb = codebook or load_codebook()
+    pred = align_predictions(gold, pred, cb, key)
+    gold = gold.reset_index(drop=True)
+    if not _has_scores(pred, cb):
+        raise ValueError("pred has no stance_score or <theme>_score columns to calibrate")
+    rows = []
+    correct = (gold["stance"].astype(str) == pred["stance"].astype(str)).to_numpy()
+    outcomes = [("stance", "top-label", pred["stance_score"], correct)]
+    outcomes += [
+        (t, "binary", pred[f"{t}_score"], gold[t].astype(int).to_numpy()) for t in cb.theme_names
+    ]
+    for name, kind, score, outcome in outcomes:
+        s = score.astype(float).to_numpy()
+        rows.append(
+            {
+                "dimension": name,
+                "kind": kind,
+                "ece": expected_calibration_error(s, outcome, n_bins),
+                "n_bins": n_bins,
+                "n": len(s),
+                "mean_score": float(s.mean()) if len(s) else float("nan"),
+                "observed": float(np.mean(outcome)) if len(s) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def prevalence_table(
+    gold: pd.DataFrame,
+    pred: pd.DataFrame,
+    codebook: Codebook | None = None,
+    key: str | None = None,
+    by: str = "source_type",
+) -> pd.DataFrame:
+    """Predicted against coded prevalence of every theme and stance, per group and overall.
+
+    Parameters
+    ----------
+    gold, pred
+        As for :func:`evaluate`; ``gold`` needs the column ``by``.
+    codebook
+        Label sets (default codebook when ``None``).
+    key
+        Join column (row order when ``None``).
+    by
+        Grouping column of ``gold`` (default ``source_type``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (``"all"`` last) and label: ``group, dimension, label, n, coded,
+        predicted`` (counts), ``coded_share, predicted_share, ratio`` (predicted / coded share,
+        NaN when nothing was coded) and ``f1`` (the label's F1 in the group: positive class for
+        a theme, the class for a stance; NaN when neither coded nor predicted).
+    """
+    cb = codebook or load_codebook()
+    pred = align_predictions(gold, pred, cb, key)
+    gold = gold.reset_index(drop=True)
+    if by not in gold.columns:
+        raise ValueError(f"gold table has no column {by!r} to group by")
+    groups = [(str(g), (gold[by] == g).to_numpy()) for g in sorted(gold[by].dropna().unique())]
+    groups.append(("all", np.ones(len(gold), dtype=bool)))
+    items = [
+        ("stance", lab, gold["stance"].astype(str) == lab, pred["stance"].astype(str) == lab)
+        for lab in cb.stance_labels
+    ]
+    items += [(t, "1", gold[t].astype(int) == 1, pred[t].astype(int) == 1) for t in cb.theme_names]
+    rows = []
+    for group, mask in groups:
+        n = int(mask.sum())
+        for dimension, label, g, p in items:
+            gi, pi = g.to_numpy()[mask], p.to_numpy()[mask]
+            coded, predicted, tp = int(gi.sum()), int(pi.sum()), int((gi & pi).sum())
+            rows.append(
+                {
+                    "group": group,
+                    "dimension": dimension,
+                    "label": label,
+                    "n": n,
+                    "coded": coded,
+                    "predicted": predicted,
+                    "coded_share": coded / n if n else float("nan"),
+                    "predicted_share": predicted / n if n else float("nan"),
+                    "ratio": predicted / coded if coded else float("nan"),
+                    "f1": 2 * tp / (coded + predicted) if coded + predicted else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def agreement(a: pd.DataFrame, b: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:

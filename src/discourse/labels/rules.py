@@ -18,6 +18,15 @@ is not the "no" of "no contact". Purpose constructions are patterns themselves (
 you", "to get her back"). Matches inside questions count ``question_weight`` of their weight
 (asking whether no contact will make him miss you is not advising it).
 
+Rejected options (codebook boundary case: "a rejected or negated option is not the unit's
+stance"): a negatable pattern's match is also discarded inside an option the unit rejects
+("letting go too early *only leaves you with* regret", "it never worked *to* get him back",
+"people tell you to ..., *but* ...") or only questions ("Does no contact *really* ...?"), and
+any match is discarded when it is a spurious collocation ("no contact moving forward", "leaves
+you with regret", "leave him alone"); see :class:`_Scopes` and :func:`_spurious`. So a span is
+evidence only where the unit puts the option forward, and the evidence of a predicted label is
+the set of such spans that gave its score.
+
 Scores: a label's score is ``1 - exp(-sum of weights)`` over its non-negated matches. Stance:
 a ``precedence`` label (autonomy-first in the default codebook, decision rule 1) wins when its
 score reaches ``precedence_threshold``; otherwise the best-scoring label at or above
@@ -183,7 +192,7 @@ class Match:
 
 
 @labelers.register(
-    "rules", version="1", description="codebook patterns, spaCy matchers over lemmas"
+    "rules", version="2", description="codebook patterns, spaCy matchers over lemmas"
 )
 class RuleLabeler(BaseLabeler):
     """Rules labeler over the codebook's patterns.
@@ -209,7 +218,7 @@ class RuleLabeler(BaseLabeler):
     """
 
     name = "rules"
-    version = "1"
+    version = "2"
 
     def __init__(
         self,
@@ -296,9 +305,12 @@ class RuleLabeler(BaseLabeler):
             if "?" in text
             else []
         )
+        scopes = _Scopes(toks, questions)
         found: dict[tuple[str, int], Match] = {}
         for (label, rule, weight, negatable), start, end in raw:
-            if negatable and self._negated(toks, start, end):
+            if negatable and (self._negated(toks, start, end) or scopes.rejected(start, end)):
+                continue
+            if _spurious(toks, start, end):
                 continue
             cs, ce = toks.idx[start], toks.idx[end - 1] + len(toks.text[end - 1])
             if any(qs <= cs < qe for qs, qe in questions):
@@ -842,6 +854,249 @@ def _make_matcher(key: str, patterns: list[list[dict[str, Any]]], backend: str) 
         return out
 
     return match
+
+
+# -- rejected options and spurious collocations ---------------------------------------------------
+#
+# A pattern match is evidence for its label only when the unit puts the matched option forward.
+# Besides negation (``RuleLabeler._negated``), a negatable pattern's match is discarded when it
+# stands inside an option that the unit rejects or only questions:
+#
+# * the subject of a rejecting predicate: "letting go before you're ready *only leaves you with*
+#   regret", "chasing him *never works*", "getting her back *is a myth*", "... *is not the goal*";
+# * the complement of a rejecting frame: "it never worked *to* get a guy back", "it's a mistake
+#   *to* ...", "there's no point in ...", "rather than / instead of ...";
+# * reported advice that the unit then contradicts: "people tell you to ... so he misses you,
+#   *but* ...", "you may hear that ...; however ...";
+# * a yes/no question ("Does no contact really get your ex back?"): asking is not advising.
+#
+# Every match, negatable or not, is discarded when it is a spurious collocation: a pattern's words
+# used in another sense ("moving forward" meaning "from now on", "leaves you with regret" is not
+# being left, "leave him alone" is not loneliness, "withdrawal symptoms"). Both lists are
+# heuristics over the lemma sequence (no parser); tests/fixtures/evidence_cases.json holds the
+# cases they are tested on.
+
+_NORMAL = {
+    "n't": "not",
+    "'s": "be",
+    "is": "be",
+    "are": "be",
+    "was": "be",
+    "were": "be",
+    "'re": "be",
+    "am": "be",
+    "'m": "be",
+    "been": "be",
+    "being": "be",
+    "does": "do",
+    "did": "do",
+    "wo": "will",
+    "ca": "can",
+    "'ll": "will",
+    "'d": "would",
+    "'ve": "have",
+    "has": "have",
+    "had": "have",
+}
+_STRONG_BREAK = frozenset({".", ";", "!", "?", ":", "but", "however", "although", "though", "yet"})
+_CLAUSE_OPENERS = frozenset({"because", "since", "while", "which", "whereas"})
+_AFTER_COMMA_OPENERS = frozenset({"and", "so", "as", "or", "then", "who"})
+_CONTRAST = frozenset({"but", "however", "yet", "truth", "reality", "actually", "wrong", "myth"})
+_AUX = frozenset(
+    {"do", "be", "can", "will", "would", "should", "could", "have", "shall", "may", "might", "must"}
+)
+
+_W = r"(?:\S+ )"  # one normalised word and its space
+#: Rejecting predicates: the option is the clause before them.
+_REJECT_BEFORE = re.compile(
+    r" (?:only (?:ever )?(?:leave|lead|make|keep|bring|cause|hurt|prolong|delay|set|push|drive|"
+    r"give|create|feed|reopen|drag|add)"
+    r"|(?:will |would |can |could )?(?:be|seem) (?:just |only |all |really |actually |simply |"
+    r"nothing but )?(?:a |an |the )?(?:myth|lie|fairy tale|fantasy|mistake|bad idea|terrible idea|"
+    r"waste|trap|illusion|scam|nonsense|pointless|useless|futile|overrated|counterproductive|"
+    r"recipe for|dead end)"
+    r"|(?:never|not|rarely|seldom) (?:really |actually |ever |always )?(?:work|succeed|pay off)"
+    r"|backfire"
+    r"|(?:be|do) not (?:the |a |an |your |my )?(?:goal|point|answer|way|aim|purpose|reason|"
+    r"solution|key|plan|cure)) "
+)
+#: Rejecting frames: the option is what follows them, up to the next clause break.
+_REJECT_AFTER = re.compile(
+    r" (?:(?:never|not|rarely|seldom) (?:have |do |really |ever |actually |always |be )*"
+    r"(?:work|help|succeed|pay off|wise|smart|a good idea|the answer|the way|healthy)"
+    r"(?: for \S+)? (?:to|by)"
+    r"|(?:be|seem) (?:just |only |really |actually |simply )?(?:a |an |the )?(?:myth|lie|mistake|"
+    r"bad idea|terrible idea|waste of time|waste|pointless|useless|futile|naive|foolish|"
+    r"unrealistic) (?:that|to|of|in|thinking|believing)"
+    r"|the (?:myth|lie|illusion|fantasy|fairy tale) (?:that|of)"
+    r"|there be no (?:point|use|sense|need) (?:in|to)"
+    r"|rather than|instead of"
+    r"|give up on|give up hope of|let go of the (?:idea|hope|dream|fantasy) of) "
+)
+#: Reported advice: an option that the unit only reports; rejected when a contrast follows.
+_REPORTED = re.compile(
+    r" (?:people|everyone|everybody|they|some|many|coach(?:es)?|experts?|gurus?|articles?|"
+    r"friends?|sites?|books?|forums?|advice|videos?|the internet|you) (?:will |may |might |"
+    r"often |always |all |usually |"
+    rf"keep |probably |also )*(?:tell|say|advise|claim|suggest|insist|promise|preach|hear) {_W}?"
+    r"(?:to|that) "
+)
+
+
+class _Scopes:
+    """A text's tokens as normalised words, split into scopes at strong clause breaks, with the
+    token regions that rejected or questioned options cover."""
+
+    def __init__(self, toks: _Tokens, questions: list[tuple[int, int]]) -> None:
+        self.toks = toks
+        n = len(toks.lower)
+        self.words = [_NORMAL.get(low, lem) for low, lem in zip(toks.lower, toks.lemma)]
+        self.strong = [
+            i for i in range(n) if toks.lower[i] in _STRONG_BREAK or "\n" in toks.lower[i]
+        ]
+        self.regions: list[tuple[int, int]] = []
+        bounds = [-1, *self.strong, n]
+        for a, b in zip(bounds, bounds[1:]):
+            if b - a > 1:
+                self._scope(a + 1, b)
+        self._questions(questions)
+
+    def _scope(self, a: int, b: int) -> None:
+        """Rejected regions in the scope of tokens ``a .. b-1``."""
+        words = self.words[a:b]
+        text = " " + " ".join(words) + " "
+        starts = list(itertools.accumulate((len(w) + 1 for w in words), initial=1))
+
+        def tok(pos: int) -> int:
+            return a + bisect.bisect_right(starts, pos) - 1
+
+        for m in _REJECT_BEFORE.finditer(text):
+            end = tok(m.start() + 1)
+            self.regions.append((self._clause_start(a, end), end))
+        for m in _REJECT_AFTER.finditer(text):
+            start = tok(m.end() - 1) + 1
+            self.regions.append((start, self._clause_end(start, b)))
+        for m in _REPORTED.finditer(text):
+            start = tok(m.end() - 1) + 1
+            end = self._clause_end(start, b)
+            if self._contrast_follows(end):
+                self.regions.append((start, end))
+
+    def _clause_start(self, a: int, end: int) -> int:
+        """Where the clause ending at ``end`` begins, within a scope starting at ``a``."""
+        lower = self.toks.lower
+        for i in range(end - 1, a - 1, -1):
+            if lower[i] in _CLAUSE_OPENERS:
+                return i + 1
+            if lower[i] in _AFTER_COMMA_OPENERS and i > a and lower[i - 1] == ",":
+                return i + 1
+        return a
+
+    def _clause_end(self, start: int, b: int) -> int:
+        """The next comma (or the scope's end ``b``) from token ``start`` on."""
+        for i in range(start, b):
+            if self.toks.lower[i] == ",":
+                return i
+        return b
+
+    def _contrast_follows(self, end: int) -> bool:
+        """A contrast ("but", "however", "the truth is") after token ``end``: in the rest of the
+        sentence or among the first words of the next one."""
+        lower, n = self.toks.lower, len(self.toks.lower)
+        i = end
+        while i < n and lower[i] not in (".", "!", "?") and "\n" not in lower[i]:
+            if lower[i] in _CONTRAST:
+                return True
+            i += 1
+        return any(w in _CONTRAST for w in lower[i + 1 : i + 5])
+
+    def _questions(self, questions: list[tuple[int, int]]) -> None:
+        """Yes/no questions ("Does no contact really work?") and questions with "really"."""
+        idx = self.toks.idx
+        for qs, qe in questions:
+            lo = bisect.bisect_left(idx, qs)
+            hi = bisect.bisect_left(idx, qe)
+            words = [w for w in self.words[lo:hi] if w not in ('"', "'", "“", "‘", "(")]
+            if words and (words[0] in _AUX or "really" in words):
+                self.regions.append((lo, hi))
+
+    def rejected(self, start: int, end: int) -> bool:
+        """Whether the match at tokens ``start .. end-1`` begins inside a rejected region."""
+        return any(rs <= start < re_ for rs, re_ in self.regions)
+
+
+_LEAVE_STATE = frozenset(
+    {"feeling", "wondering", "more", "less", "open", "vulnerable", "confused", "stuck", "worse"}
+    | {"heartbroken", "empty", "hurting", "questioning"}
+)
+_MOVED_ON_TO = frozenset({"her", "him", "someone", "somebody", "another", "other", "something"})
+_FORWARD_LICENSORS = frozenset(
+    {"keep", "keeps", "kept", "start", "started", "begin", "began", "be", "is", "are", "am"}
+    | {"'re", "'m", "was", "were", "to", "and", "on", "of", "about", "for", "you", "i", "we"}
+    | {"by", "toward", "towards", "with", "focus", "it", "help", "helps", "really"}
+)
+_ADDICTION_AFTER = frozenset(
+    {"symptom", "symptoms", "phase", "stage", "period", "effect", "effects", "process"}
+)
+_EMPTY_OF = frozenset({"promise", "promises", "word", "words", "threat", "threats", "calories"})
+_FADING = frozenset(
+    {"pain", "feeling", "feelings", "urge", "urges", "craving", "cravings", "hurt", "ache"}
+    | {"sadness", "doubt", "doubts", "anxiety", "thought", "thoughts", "symptom", "symptoms"}
+)
+_HABITS = frozenset(
+    {
+        "habit",
+        "habits",
+        "thought",
+        "thoughts",
+        "routine",
+        "urge",
+        "behavior",
+        "behaviour",
+        "pattern",
+    }
+)
+
+
+def _spurious(toks: _Tokens, start: int, end: int) -> bool:
+    """Whether the match at tokens ``start .. end-1`` is a pattern's words in another sense."""
+    lower, n = toks.lower, len(toks.lower)
+
+    def at(i: int) -> str:
+        return lower[i] if 0 <= i < n else ""
+
+    for i in range(start, end):
+        w = lower[i]
+        leave = w in ("leave", "leaves", "leaving") and at(i + 1) in ("you", "us", "me", "one")
+        generic = w in ("leave", "leaves") and at(i + 1) in ("you", "us", "one")
+        if (leave and at(i + 2) in _LEAVE_STATE) or (generic and at(i + 2) == "with"):
+            return True  # "leaves you with regret", "leaves me wondering": not being left
+        if w == "alone":
+            before = {at(i - 1), at(i - 2)}
+            if before & {"leave", "leaving", "let"} and before & {"him", "her", "them", "it"}:
+                return True  # "leave him alone": advice, not loneliness
+            if at(i - 1) in ("not", "n't") or at(i + 1) == "time" or at(i - 1) == "time":
+                return True  # "you are not alone", "alone time"
+        if w == "moving" and at(i + 1) == "forward" and at(i - 1) not in _FORWARD_LICENSORS:
+            return True  # "no contact moving forward" = from now on
+        if w in ("moving", "move", "moved") and at(i + 1) == "on" and at(i + 2) == "to":
+            nxt = at(i + 3)
+            if nxt in _MOVED_ON_TO or (
+                nxt == "the" and at(i + 4) == "next" and at(i + 5) != "chapter"
+            ):
+                return True  # "moved on to someone else", "moving on to the next step"
+        if w.startswith("disappear") and {at(i - 1), at(i - 2), at(i - 3)} & _FADING:
+            return True  # "the pain will disappear"
+        if w == "withdrawal" and (
+            at(i + 1) in _ADDICTION_AFTER
+            or {at(i - 1), at(i - 2)} & {"through", "like", "addiction", "drug", "drugs"}
+        ):
+            return True  # the craving of an addiction, not someone withdrawing
+        if w == "empty" and at(i + 1) in _EMPTY_OF:
+            return True
+        if w.startswith("replac") and {at(i + 1), at(i + 2)} & _HABITS:
+            return True  # "replace the habit"
+    return False
 
 
 def evidence_spans(matches: list[Match], label: str) -> list[dict[str, Any]]:

@@ -5,13 +5,21 @@
 * ``combined``: the same on embeddings plus the rules labeler's per-label scores, returning the
   rules' evidence spans for the labels it predicts.
 
-Regularisation strength is chosen by stratified cross-validation on the training data only, and
-theme decision thresholds from cross-validated probabilities on the training data. Fitted
-weights are plain numbers (saved as JSON with :meth:`EmbeddingLogReg.save`, never pickled).
+Regularisation strength is chosen by stratified cross-validation on the training data only.
+Scores are calibrated probabilities (issue 16 item 6): the models are fitted with balanced class
+weights, which inflates the probabilities of rare labels, so a calibration map is fitted on
+cross-validated probabilities of the training data (never the test split): bias-corrected
+temperature scaling for stance (``softmax(log p / T + b)``) and Platt scaling for each theme
+(``sigmoid(a * logit p + c)``). Theme decision thresholds are then chosen on the calibrated
+cross-validated probabilities (see :func:`_choose_threshold`), so a theme is not predicted far
+more often than it was coded. What cross-validation measured is kept in the weights
+(``calibration.cv``) and in :attr:`EmbeddingLogReg.calibration_report_`. Fitted weights are plain
+numbers (saved as JSON with :meth:`EmbeddingLogReg.save`, never pickled).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,30 +117,184 @@ def _fit_logreg(
     return _Linear.from_sklearn(model), best_c
 
 
-def _cv_threshold(X: np.ndarray, y: np.ndarray, c: float, seed: int) -> float:
-    """Decision threshold maximising F1 on cross-validated training probabilities."""
+#: A threshold may predict a theme at most this factor times as often as it was coded (in CV).
+PREVALENCE_TOLERANCE = 1.2
+_EPS = 1e-6
+
+
+def _cv_proba(X: np.ndarray, y: np.ndarray, c: float, seed: int) -> np.ndarray | None:
+    """Cross-validated class probabilities (columns in sorted class order) of the balanced
+    logistic regression with strength ``c``; ``None`` when a class has fewer than 2 units."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    if y.sum() < 2 or (len(y) - y.sum()) < 2 or np.isnan(c):
-        return 0.5
-    folds = int(min(5, y.sum(), len(y) - y.sum()))
+    counts = pd.Series(y).value_counts()
+    if len(counts) < 2 or counts.min() < 2 or np.isnan(c):
+        return None
+    folds = int(min(5, counts.min()))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    p = cross_val_predict(
-        LogisticRegression(C=c, class_weight="balanced", max_iter=5000),
-        X,
-        y,
-        cv=cv,
-        method="predict_proba",
-    )[:, 1]
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    return cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _minimise(loss: Any, x0: np.ndarray, bounds: list[tuple[Any, Any]] | None = None) -> np.ndarray:
+    """Deterministic L-BFGS-B minimum of a smooth ``loss(x) -> (value, gradient)``."""
+    from scipy.optimize import minimize
+
+    return minimize(loss, x0, jac=True, method="L-BFGS-B", bounds=bounds).x
+
+
+def fit_temperature(proba: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> dict[str, Any]:
+    """Bias-corrected temperature scaling of class probabilities.
+
+    Parameters
+    ----------
+    proba
+        ``n x k`` probabilities (e.g. cross-validated) whose columns follow the class order.
+    y
+        Gold class indices (``0 .. k-1``).
+    ridge
+        L2 penalty on the biases (keeps them identifiable and small on tiny data).
+
+    Returns
+    -------
+    dict
+        ``{"temperature": T, "bias": [b_1, ..., b_k]}``: calibrated probabilities are
+        ``softmax(log p / T + b)``; minimises the negative log-likelihood on ``proba``.
+    """
+    logp = np.log(np.clip(proba, _EPS, 1.0))
+    n, k = logp.shape
+    onehot = np.eye(k)[y]
+
+    def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
+        inv_t, b = np.exp(x[0]), x[1:]
+        q = _softmax(logp * inv_t + b)
+        nll = -np.sum(onehot * np.log(np.clip(q, 1e-12, 1.0))) / n + ridge * np.sum(b**2)
+        resid = (q - onehot) / n
+        grad_t = np.sum(resid * logp) * inv_t
+        return float(nll), np.concatenate([[grad_t], resid.sum(axis=0) + 2 * ridge * b])
+
+    x = _minimise(loss, np.zeros(k + 1))
+    return {"temperature": float(np.exp(-x[0])), "bias": [float(v) for v in x[1:]]}
+
+
+def apply_temperature(proba: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Probabilities calibrated with the parameters of :func:`fit_temperature`."""
+    logp = np.log(np.clip(proba, _EPS, 1.0))
+    return _softmax(logp / params["temperature"] + np.asarray(params["bias"]))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+def fit_platt(p: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> dict[str, float]:
+    """Platt scaling of binary probabilities: ``sigmoid(slope * logit(p) + intercept)`` fitted
+    by (lightly ridge-penalised) maximum likelihood on ``p`` (e.g. cross-validated) and 0/1
+    ``y``, with ``slope >= 0``; returns ``{"slope", "intercept"}``."""
+    z = _logit(p)
+    n = len(z)
+    yf = y.astype(np.float64)
+
+    def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x[0] * z + x[1]
+        q = 1.0 / (1.0 + np.exp(-s))
+        nll = np.sum(np.logaddexp(0.0, s) - yf * s) / n + ridge * x[0] ** 2
+        resid = (q - yf) / n
+        return float(nll), np.array([np.sum(resid * z) + 2 * ridge * x[0], np.sum(resid)])
+
+    # a negative slope would turn the ranking upside down (cross-validated probabilities of a
+    # label the features do not predict can be anti-correlated with it): flat at worst
+    x = _minimise(loss, np.array([1.0, 0.0]), bounds=[(0.0, None), (None, None)])
+    return {"slope": float(x[0]), "intercept": float(x[1])}
+
+
+def apply_platt(p: np.ndarray, params: dict[str, float]) -> np.ndarray:
+    """Probabilities calibrated with the parameters of :func:`fit_platt`."""
+    s = params["slope"] * _logit(p) + params["intercept"]
+    return 1.0 / (1.0 + np.exp(-s))
+
+
+_IDENTITY_PLATT = {"slope": 1.0, "intercept": 0.0}
+
+
+def _choose_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, Any]]:
+    """A theme's decision threshold on calibrated cross-validated probabilities ``p``.
+
+    Two options are measured: 0.5 (a calibrated probability's natural cut), and the threshold
+    with the best F1 among those that predict the theme at most :data:`PREVALENCE_TOLERANCE`
+    times as often as it was coded. The second is chosen only when its F1 is higher; 0.5 is
+    dropped when it breaks the prevalence limit itself. Returns the threshold and the measures.
+    """
+    from sklearn.metrics import f1_score
+
+    coded = float(y.mean())
+    limit = coded * PREVALENCE_TOLERANCE + 1e-12
+
+    def measure(t: float) -> tuple[float, float]:
+        pred = (p >= t).astype(int)
+        return float(f1_score(y, pred, zero_division=0)), float(pred.mean())
+
+    f1_half, prev_half = measure(0.5)
+    grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+    options = [(*measure(float(t)), float(t)) for t in grid]
+    allowed = [(f, -abs(t - 0.5), t, prev) for f, prev, t in options if prev <= limit]
+    f1_cap, _, t_cap, prev_cap = max(allowed) if allowed else (f1_half, 0, 0.5, prev_half)
+    half_ok = prev_half <= limit
+    chosen = 0.5 if half_ok and f1_half >= f1_cap else t_cap
+    info = {
+        "coded_prevalence": coded,
+        "f1_at_0.5": f1_half,
+        "prevalence_at_0.5": prev_half,
+        "f1_capped": f1_cap,
+        "threshold_capped": t_cap,
+        "prevalence_capped": prev_cap,
+        "threshold": chosen,
+        "rule": "0.5" if chosen == 0.5 and half_ok and f1_half >= f1_cap else "capped_f1",
+    }
+    return chosen, info
+
+
+def _ece(score: np.ndarray, outcome: np.ndarray) -> float:
+    from discourse.labels.evaluate import expected_calibration_error
+
+    return expected_calibration_error(score, outcome)
+
+
+def _top_label_ece(proba: np.ndarray, y: np.ndarray) -> float:
+    """Top-label ECE of class probabilities ``proba`` against class indices ``y``."""
+    return _ece(proba.max(axis=1), proba.argmax(axis=1) == y)
+
+
+def _stance_choice(
+    raw: np.ndarray, calibrated: np.ndarray, decision: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class index per row (argmax of the balanced ``raw`` or of the ``calibrated``
+    probabilities) and its calibrated probability, the stance score."""
+    pred = (calibrated if decision == "calibrated" else raw).argmax(axis=1)
+    return pred, calibrated[np.arange(len(pred)), pred]
+
+
+def _best_raw_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The former rule, for comparison: the threshold in 0.2-0.8 with the best CV F1 on the
+    uncalibrated probabilities; with its F1 and predicted prevalence."""
+    from sklearn.metrics import f1_score
+
     grid = np.round(np.arange(0.2, 0.81, 0.025), 3)
-    f1s = [(f1_score(y, (p >= t).astype(int), zero_division=0), -abs(t - 0.5)) for t in grid]
-    return float(grid[int(np.argmax([f for f, _ in f1s]))])
+    f1s = [float(f1_score(y, (p >= t).astype(int), zero_division=0)) for t in grid]
+    t = float(grid[int(np.argmax(f1s))])
+    return t, max(f1s), float((p >= t).mean())
 
 
 @labelers.register(
-    "embed-logreg", version="1", description="logistic regression on cached MiniLM embeddings"
+    "embed-logreg", version="2", description="logistic regression on cached MiniLM embeddings"
 )
 class EmbeddingLogReg(BaseLabeler):
     """Logistic regression on sentence embeddings.
@@ -159,7 +321,7 @@ class EmbeddingLogReg(BaseLabeler):
     """
 
     name = "embed-logreg"
-    version = "1"
+    version = "2"
     use_rules = False
 
     def __init__(
@@ -212,19 +374,87 @@ class EmbeddingLogReg(BaseLabeler):
         self.codebook_ = cb
         self.rule_weight_ = float(self.rule_weight)
         X, _ = self._features(texts)
-        self.stance_model_, self.stance_c_ = _fit_logreg(
-            X, gold["stance"].astype(str).tolist(), self.seed, False
-        )
+        y_stance = gold["stance"].astype(str).tolist()
+        self.stance_model_, self.stance_c_ = _fit_logreg(X, y_stance, self.seed, False)
+        report: dict[str, Any] = {"stance": self._calibrate_stance(X, np.array(y_stance))}
         self.theme_models_: dict[str, Any] = {}
         self.theme_thresholds_: dict[str, float] = {}
+        self.theme_calibration_: dict[str, dict[str, float]] = {}
+        report["themes"] = {}
         for theme in cb.theme_names:
             y = gold[theme].astype(int).astype(str).tolist()
             model, c = _fit_logreg(X, y, self.seed, True)
             self.theme_models_[theme] = model
-            self.theme_thresholds_[theme] = _cv_threshold(
-                X, np.array([int(v) for v in y]), c, self.seed
+            report["themes"][theme] = self._calibrate_theme(
+                theme, X, np.array([int(v) for v in y]), c
             )
+        self.calibration_report_ = report
         return self
+
+    def _calibrate_stance(self, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        """Fit the stance calibration on cross-validated probabilities; choose the decision rule
+        (argmax of the balanced or of the calibrated probabilities) by CV macro-F1."""
+        from sklearn.metrics import f1_score
+
+        classes = self.stance_model_.classes
+        self.stance_calibration_ = {"temperature": 1.0, "bias": [0.0] * len(classes)}
+        self.stance_decision_ = "balanced"
+        p = None
+        if isinstance(self.stance_model_, _Linear):
+            p = _cv_proba(X, y, self.stance_c_, self.seed)
+        if p is None:
+            return {"calibrated": False}
+        yi = np.array([classes.index(v) for v in y])
+        params = fit_temperature(p, yi)
+        q = apply_temperature(p, params)
+        f1 = {
+            name: float(f1_score(yi, probs.argmax(axis=1), average="macro", labels=np.unique(yi)))
+            for name, probs in (("balanced", p), ("calibrated", q))
+        }
+        self.stance_calibration_ = params
+        self.stance_decision_ = "calibrated" if f1["calibrated"] > f1["balanced"] else "balanced"
+        pred, conf = _stance_choice(p, q, self.stance_decision_)
+        return {
+            "calibrated": True,
+            **params,
+            "decision": self.stance_decision_,
+            "cv_macro_f1_balanced": f1["balanced"],
+            "cv_macro_f1_calibrated": f1["calibrated"],
+            "cv_ece_uncalibrated": _top_label_ece(p, yi),
+            "cv_ece_calibrated": _ece(conf, pred == yi),
+            "n": len(yi),
+        }
+
+    def _calibrate_theme(
+        self, theme: str, X: np.ndarray, y: np.ndarray, c: float
+    ) -> dict[str, Any]:
+        """Fit a theme's Platt scaling on cross-validated probabilities and choose its threshold
+        on the calibrated ones (:func:`_choose_threshold`)."""
+        self.theme_calibration_[theme] = dict(_IDENTITY_PLATT)
+        self.theme_thresholds_[theme] = 0.5
+        p = None
+        if isinstance(self.theme_models_[theme], _Linear):
+            p = _cv_proba(X, y, c, self.seed)
+        if p is None:
+            return {"calibrated": False, "coded_prevalence": float(y.mean()), "threshold": 0.5}
+        p1 = p[:, 1]
+        params = fit_platt(p1, y)
+        q = apply_platt(p1, params)
+        threshold, info = _choose_threshold(q, y)
+        raw_t, raw_f1, raw_prev = _best_raw_threshold(p1, y)
+        self.theme_calibration_[theme] = params
+        self.theme_thresholds_[theme] = threshold
+        return {
+            "calibrated": True,
+            **params,
+            **info,
+            "cv_ece_uncalibrated": _ece(p1, y),
+            "cv_ece_calibrated": _ece(q, y),
+            "uncalibrated_max_f1_threshold": raw_t,
+            "uncalibrated_max_f1": raw_f1,
+            "uncalibrated_max_f1_prevalence": raw_prev,
+            "n": len(y),
+        }
 
     def _ensure_fitted(self) -> None:
         if hasattr(self, "stance_model_"):
@@ -237,22 +467,18 @@ class EmbeddingLogReg(BaseLabeler):
         self._ensure_fitted()
         cb = self._cb()
         X, all_matches = self._features(texts)
-        ps = self.stance_model_.proba(X)
+        raw = self.stance_model_.proba(X)
+        ps = apply_temperature(raw, self.stance_calibration_)
+        preds, confs = _stance_choice(raw, ps, self.stance_decision_)
         classes = self.stance_model_.classes
         rows = []
-        theme_p = {
-            t: self.theme_models_[t].proba(X)[:, self.theme_models_[t].classes.index("1")]
-            if "1" in self.theme_models_[t].classes
-            else np.zeros(len(texts))
-            for t in cb.theme_names
-        }
+        theme_p = {t: self._theme_proba(t, X) for t in cb.theme_names}
         for i in range(len(texts)):
-            j = int(np.argmax(ps[i]))
-            stance = classes[j]
+            stance = classes[int(preds[i])]
             matches = all_matches[i] if all_matches is not None else []
             row: dict[str, Any] = {
                 "stance": stance,
-                "stance_score": float(ps[i, j]),
+                "stance_score": float(confs[i]),
                 "stance_evidence": evidence_json(evidence_spans(matches, stance)),
             }
             for t in cb.theme_names:
@@ -263,6 +489,15 @@ class EmbeddingLogReg(BaseLabeler):
                 row[f"{t}_evidence"] = evidence_json(evidence_spans(matches, t) if present else [])
             rows.append(row)
         return rows
+
+    def _theme_proba(self, theme: str, X: np.ndarray) -> np.ndarray:
+        """Calibrated probability of ``theme`` for each row of ``X``."""
+        model = self.theme_models_[theme]
+        if "1" not in model.classes:
+            return np.zeros(len(X))
+        return apply_platt(
+            model.proba(X)[:, model.classes.index("1")], self.theme_calibration_[theme]
+        )
 
     # -- persistence ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -278,7 +513,16 @@ class EmbeddingLogReg(BaseLabeler):
             "rule_weight": getattr(self, "rule_weight_", self.rule_weight),
             "stance": self.stance_model_.to_dict(),
             "themes": {t: m.to_dict() for t, m in self.theme_models_.items()},
-            "theme_thresholds": self.theme_thresholds_,
+            # copies: editing the returned data must not change the fitted labeler
+            "calibration": copy.deepcopy(
+                {
+                    "stance": self.stance_calibration_,
+                    "stance_decision": self.stance_decision_,
+                    "themes": self.theme_calibration_,
+                    "cv": getattr(self, "calibration_report_", {}),
+                }
+            ),
+            "theme_thresholds": dict(self.theme_thresholds_),
         }
 
     def save(self, path: str | Path) -> None:
@@ -308,20 +552,49 @@ class EmbeddingLogReg(BaseLabeler):
         self.stance_model_ = _from_dict(data["stance"])
         self.theme_models_ = {t: _from_dict(d) for t, d in data["themes"].items()}
         self.theme_thresholds_ = {t: float(v) for t, v in data["theme_thresholds"].items()}
+        self._load_calibration(data.get("calibration"))
         # weights saved before rule_weight existed were fitted on unscaled rule scores
         self.rule_weight_ = float(data.get("rule_weight", 1.0))
         self.codebook_ = cb
 
+    def _load_calibration(self, saved: dict[str, Any] | None) -> None:
+        """Calibration maps from saved weights; weights saved before calibration existed keep
+        their uncalibrated scores (identity maps, balanced decision)."""
+        n = len(self.stance_model_.classes)
+        saved = saved or {}
+        stance = saved.get("stance") or {"temperature": 1.0, "bias": [0.0] * n}
+        if float(stance["temperature"]) <= 0 or len(stance["bias"]) != n:
+            raise ValueError(
+                "calibration.stance needs a positive temperature and one bias per class"
+            )
+        self.stance_calibration_ = {
+            "temperature": float(stance["temperature"]),
+            "bias": [float(b) for b in stance["bias"]],
+        }
+        decision = saved.get("stance_decision", "balanced")
+        if decision not in ("balanced", "calibrated"):
+            raise ValueError(
+                f"calibration.stance_decision must be balanced or calibrated: {decision!r}"
+            )
+        self.stance_decision_ = decision
+        themes = saved.get("themes") or {}
+        self.theme_calibration_ = {
+            t: {k: float(v) for k, v in themes.get(t, _IDENTITY_PLATT).items()}
+            for t in self.theme_models_
+        }
+        self.calibration_report_ = saved.get("cv", {})
+
 
 @labelers.register(
     "combined",
-    version="2",
+    version="3",
     description="logistic regression on MiniLM embeddings + weighted rule scores; rule evidence",
 )
 class CombinedLabeler(EmbeddingLogReg):
     """Embeddings plus the rules labeler's scores (times ``rule_weight``) as features; evidence
-    from the rules. Version 2: rule scores weighted 3.0 (version 1: 1.0)."""
+    from the rules. Version 2: rule scores weighted 3.0 (version 1: 1.0). Version 3: calibrated
+    scores, thresholds on calibrated probabilities, rejected options not evidence."""
 
     name = "combined"
-    version = "2"
+    version = "3"
     use_rules = True
