@@ -192,7 +192,7 @@ class PrivacyConfig(_Section):
         True,
         description="Pseudonymise person names that spaCy's NER finds in texts (en_core_web_sm).",
     )
-    keep_names: list[str] = Field(
+    keep_names: list[NonEmptyStr] = Field(
         default_factory=list,
         description="Names never masked in texts (public figures or experts a study needs).",
     )
