@@ -1,10 +1,30 @@
-"""Caption files (WebVTT ``.vtt`` and SubRip ``.srt``) read as transcripts, one unit per cue.
+"""Caption files (WebVTT ``.vtt``, SubRip ``.srt``, SubViewer ``.sbv``) read as transcripts.
 
-Cues are parsed with webvtt-py. Each cue becomes a ``transcript`` unit with its start and end
-time in seconds; inline markup (``<c>``, ``<i>``, ``<b>``, ``<u>``, ``<font>``, word timestamps
-such as ``<00:00:01.520>``, SubRip ``{\\an8}`` position codes) is removed and HTML entities are
-decoded. A WebVTT voice tag (``<v Name>``) sets the unit's author; a cue with lines spoken by
-different voices gives one unit per voice.
+The three formats share one cue model (:class:`Cue`: its first line number, its timings line, its
+text lines, its start and end) and one set of checks. Only cutting a file into cues differs by
+format; the timings of each cue are read with webvtt-py. ``.sbv`` is what YouTube Studio exports
+for a video's captions.
+
+Every cue ends up in a unit or in the row quarantine with its line number:
+
+- a cue without a timings line cannot be placed in time and is quarantined (in WebVTT and
+  SubViewer a block of text after a blank line is such a cue; in SubRip too when it starts with
+  a cue number). A SubRip block of text with neither number nor timings is the rest of the cue
+  before it, as SubRip players read it (some files have blank lines inside a cue's text): it is
+  joined to that cue, counted (``joined_text_blocks``) and noted;
+- a cue whose timings cannot be read, or that ends before it starts, is quarantined: its place in
+  time is unknown;
+- a cue that starts before an earlier cue ends (two speakers at once, or a badly timed file) is
+  kept in file order, counted (``overlapping_cues``) and noted with its line numbers;
+- a cue without text is counted (``empty_cues``); it has no words to keep;
+- a SubRip cue whose number line is not a number, or that has no number line, is read by its
+  timings (``renumbered_cues``, ``unnumbered_cues``, each with a note).
+
+Each kept cue becomes a ``transcript`` unit with its start and end time in seconds; inline markup
+(``<c>``, ``<i>``, ``<b>``, ``<u>``, ``<font>``, word timestamps such as ``<00:00:01.520>``,
+SubRip ``{\\an8}`` position codes) is removed and HTML entities are decoded. A WebVTT voice tag
+(``<v Name>``) sets the unit's author; a cue with lines spoken by different voices gives one unit
+per voice.
 
 YouTube auto-captions "roll": every cue repeats the previous cue's last line before adding new
 words, and tiny (10 ms) cues between them repeat a line again. Keeping every cue would say
@@ -17,8 +37,8 @@ at the start of a line of the previous cue and either ends at the end of a line 
 covers the whole previous cue (roll-up and paint-on captions). A short cue repeated whole at the
 start of the next ("No." / "No. I mean it.") is therefore taken as paint-on and said once.
 
-A file that is not WebVTT/SubRip at all is rejected; single malformed cues in an otherwise good
-file are quarantined as rows and the rest of the file is read.
+A file that is not WebVTT/SubRip/SubViewer at all is rejected, and so is a file none of whose
+cues is valid (its cues are still listed in the row quarantine).
 """
 
 from __future__ import annotations
@@ -26,8 +46,8 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
@@ -37,16 +57,61 @@ from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride, register_reader
 from discourse.ingest.files import InputFile, RejectedInput
 
-__all__ = ["MIN_FREE_OVERLAP", "CueText", "cue_text", "parse_captions", "read_srt", "read_vtt"]
+__all__ = [
+    "FORMATS",
+    "MIN_FREE_OVERLAP",
+    "Cue",
+    "CueText",
+    "cue_text",
+    "parse_captions",
+    "read_cues",
+    "read_sbv",
+    "read_srt",
+    "read_vtt",
+]
 
 #: An overlap of at least this many words is dropped wherever it starts and ends.
 MIN_FREE_OVERLAP = 3
 
-_FORMAT_NAMES = {"vtt": "WebVTT", "srt": "SubRip"}
+#: Caption formats by file suffix (without the dot), with the name used in messages.
+FORMATS = {"vtt": "WebVTT", "srt": "SubRip", "sbv": "SubViewer"}
+
 _TAG_RE = re.compile(r"<([^<>]*)>")
 _VOICE_RE = re.compile(r"^v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?$")
 _ASS_CODE_RE = re.compile(r"\{\\[^{}]*\}")
 _SRT_START_RE = re.compile(r"^\s*\d+\s*\n[^\n]*-->")
+# A SubViewer timings line, also when a field is broken ("0:00:13.f89,0:00:15.489"): two
+# comma-separated fields without spaces, each with an "h:m" part.
+_SBV_TIMINGS_RE = re.compile(r"^\s*[^\s,]*\d:\d[^\s,]*\s*,\s*[^\s,]*\d:\d[^\s,]*\s*$")
+_VTT_NON_CUE = ("NOTE", "STYLE", "REGION")
+_TIMINGS_FORM = {"vtt": "'start --> end'", "srt": "'start --> end'", "sbv": "'start,end'"}
+
+
+@dataclass
+class Cue:
+    """One caption cue of any of the formats.
+
+    Attributes
+    ----------
+    line
+        Line number (from 1) of the cue's first line in the file: its number or identifier if
+        it has one, else its timings line, else its first text line.
+    timings
+        The timings line as written; ``None`` when the cue has none.
+    lines
+        The text lines as written (with markup).
+    start, end
+        Start and end in seconds, once the timings are read.
+    joined
+        Line numbers of SubRip text blocks after a blank line that were joined to this cue.
+    """
+
+    line: int
+    timings: str | None
+    lines: list[str] = field(default_factory=list)
+    start: float | None = None
+    end: float | None = None
+    joined: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,23 +190,56 @@ def _overlap(prev: CueText | None, cur: CueText) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# Cutting a file into cues (the only part that differs by format)
+
+
 def _header_ok(text: str, fmt: str) -> bool:
     if fmt == "vtt":
         return text.startswith("WEBVTT")
+    if fmt == "sbv":
+        return bool(_SBV_TIMINGS_RE.match(text.split("\n", 1)[0]))
     return bool(_SRT_START_RE.match(text))
 
 
-def _blocks(text: str, fmt: str) -> list[tuple[int, list[str]]]:
-    """Blocks with the line number (1-based) of their first line.
+def _is_number(line: str) -> bool:
+    return line.strip().isdigit()
 
-    WebVTT blocks end at an empty line (a line of spaces belongs to the block, as in YouTube's
-    cues); SubRip blocks also end at a line of spaces, as webvtt-py reads them.
+
+def _vtt_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """WebVTT blocks with the line number of their first line.
+
+    As in webvtt-py, a block ends at an empty line (a line of spaces belongs to the block, as in
+    YouTube's cues), and a line with ``-->`` that cannot be the block's timings line (the first
+    line, or the second after an identifier) starts a new block.
     """
     blocks: list[tuple[int, list[str]]] = []
     current: list[str] = []
     start = 0
-    for i, line in enumerate(text.split("\n"), start=1):
-        if line if fmt == "vtt" else line.strip():
+    for i, line in enumerate(lines, start=1):
+        in_header = not blocks
+        new_block = bool(
+            current and "-->" in line and (in_header or len(current) > 1 or "-->" in current[0])
+        )
+        if (not line or new_block) and current:
+            blocks.append((start, current))
+            current = []
+        if line:
+            if not current:
+                start = i
+            current.append(line)
+    if current:
+        blocks.append((start, current))
+    return blocks
+
+
+def _plain_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Blocks separated by empty or all-space lines, with the line number of their first line."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    for i, line in enumerate(lines, start=1):
+        if line.strip():
             if not current:
                 start = i
             current.append(line)
@@ -153,75 +251,281 @@ def _blocks(text: str, fmt: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
-def _timing_index(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines[:2]):
+def _srt_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """SubRip blocks: a new cue also starts, without an empty line before it, at a number line
+    followed by timings or at a timings line that cannot belong to the current block; a block
+    of only a number followed by a block that starts with timings is that cue's number."""
+    blocks: list[tuple[int, list[str]]] = []
+    for start, block in _plain_blocks(lines):
+        cut = 0
+        for i in range(1, len(block)):
+            part = block[cut:i]
+            numbered = i + 1 < len(block) and _is_number(block[i]) and "-->" in block[i + 1]
+            timings = "-->" in block[i] and (len(part) > 1 or "-->" in part[0])
+            if numbered or timings:
+                blocks.append((start + cut, part))
+                cut = i
+        blocks.append((start + cut, block[cut:]))
+    merged: list[tuple[int, list[str]]] = []
+    for start, block in blocks:
+        prev = merged[-1][1] if merged else None
+        if prev is not None and len(prev) == 1 and _is_number(prev[0]) and "-->" in block[0]:
+            merged[-1] = (merged[-1][0], prev + block)
+        else:
+            merged.append((start, block))
+    return merged
+
+
+def _timings_at(block: list[str], fmt: str) -> int | None:
+    """Index of the block's timings line (the first or second line), or ``None``."""
+    if fmt == "sbv":
+        return 0 if _SBV_TIMINGS_RE.match(block[0]) else None
+    for i, line in enumerate(block[:2]):
         if "-->" in line:
             return i
     return None
 
 
-def _renumber_srt(text: str, ctx: ReadContext) -> str:
-    """Give a number to each SubRip cue whose number line is not a number.
-
-    webvtt-py does not see a block as a cue unless its first line is digits, and appends such a
-    block (its number and timings lines included) to the previous cue's text. The number only
-    counts cues, so the cue is read by its timings instead; the count ``renumbered_cues`` and a
-    note record it.
-    """
-    lines = text.split("\n")
-    bad: list[str] = []
-    for start, block in _blocks(text, "srt"):
-        first = block[0].strip()
-        if len(block) >= 2 and "-->" in block[1] and "-->" not in first and not first.isdigit():
-            bad.append(first)
-            lines[start - 1] = "0"
-    if not bad:
-        return text
-    ctx.count("renumbered_cues", len(bad))
-    shown = ", ".join(repr(b[:40]) for b in bad[:3]) + (", ..." if len(bad) > 3 else "")
-    ctx.notes.append(f"{len(bad)} SubRip cue number(s) not a number ({shown}): read by timings")
-    return "\n".join(lines)
+def _vtt_cues(lines: list[str], ctx: ReadContext) -> list[Cue]:
+    cues: list[Cue] = []
+    for n, (start, block) in enumerate(_vtt_blocks(lines)):
+        t = _timings_at(block, "vtt")
+        if n == 0 and block[0].startswith("WEBVTT"):
+            continue  # the header
+        if block[0].startswith(_VTT_NON_CUE) and t is None:
+            continue  # comments, style sheets and regions (a block with timings is a cue)
+        if t is None:
+            cues.append(Cue(line=start, timings=None, lines=block))
+        else:
+            cues.append(Cue(line=start, timings=block[t], lines=block[t + 1 :]))
+    return cues
 
 
-def _load(text: str, fmt: str) -> list[webvtt.Caption]:
-    """Parse the whole file with webvtt-py; raise :class:`RejectedInput` if it is not ``fmt``."""
-    name = _FORMAT_NAMES[fmt]
-    try:
-        return list(webvtt.from_buffer(io.StringIO(text), format=fmt).captions)
-    except MalformedFileError:
-        expected = (
-            "the first line must start with 'WEBVTT'"
-            if fmt == "vtt"
-            else "expected a cue number followed by a 'start --> end' timings line"
+def _sbv_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """SubViewer blocks: a timings line also starts a new cue without an empty line before it."""
+    blocks: list[tuple[int, list[str]]] = []
+    for start, block in _plain_blocks(lines):
+        cut = 0
+        for i in range(1, len(block)):
+            if _SBV_TIMINGS_RE.match(block[i]):
+                blocks.append((start + cut, block[cut:i]))
+                cut = i
+        blocks.append((start + cut, block[cut:]))
+    return blocks
+
+
+def _sbv_cues(lines: list[str], ctx: ReadContext) -> list[Cue]:
+    cues: list[Cue] = []
+    for start, block in _sbv_blocks(lines):
+        if _timings_at(block, "sbv") is None:
+            cues.append(Cue(line=start, timings=None, lines=block))
+        else:
+            cues.append(Cue(line=start, timings=block[0], lines=block[1:]))
+    return cues
+
+
+def _srt_cues(lines: list[str], ctx: ReadContext) -> list[Cue]:
+    cues: list[Cue] = []
+    renumbered: list[int] = []
+    unnumbered: list[int] = []
+    joined: list[int] = []
+    for start, block in _srt_blocks(lines):
+        t = _timings_at(block, "srt")
+        if t is None and not _is_number(block[0]) and cues:
+            cues[-1].lines.extend(block)  # the rest of the cue before, after a blank line
+            cues[-1].joined.append(start)
+            joined.append(start)
+        elif t is None:
+            cues.append(Cue(line=start, timings=None, lines=block))
+        else:
+            if t == 0:
+                unnumbered.append(start)
+            elif not _is_number(block[0]):
+                renumbered.append(start)
+            cues.append(Cue(line=start, timings=block[t], lines=block[t + 1 :]))
+    if renumbered:
+        # the number only counts cues; the note names lines, never the line's text (which could
+        # hold personal data and is not masked in the manifest)
+        ctx.count("renumbered_cues", len(renumbered))
+        shown = ", ".join(f"line {n}" for n in renumbered[:3])
+        shown += ", ..." if len(renumbered) > 3 else ""
+        ctx.notes.append(
+            f"{len(renumbered)} SubRip cue number(s) not a number ({shown}): read by timings"
         )
-        raise RejectedInput(f"malformed {name}: {expected}") from None
-    except (MalformedCaptionError, ValueError) as exc:
-        raise RejectedInput(f"malformed {name}: {exc}") from None
+    if unnumbered:
+        ctx.count("unnumbered_cues", len(unnumbered))
+        ctx.notes.append(
+            f"{len(unnumbered)} SubRip cue(s) without a number line ({_lines(unnumbered)}): "
+            "read by timings"
+        )
+    if joined:
+        ctx.count("joined_text_blocks", len(joined))
+        ctx.notes.append(
+            f"{len(joined)} SubRip text block(s) after a blank line, without number or timings "
+            f"({_lines(joined)}): joined to the cue before"
+        )
+    return cues
 
 
-def _bad_cues(text: str, fmt: str) -> list[tuple[int, str]]:
-    """Cue blocks webvtt-py skipped as invalid, as ``(line number, reason)``."""
-    bad: list[tuple[int, str]] = []
-    for lineno, lines in _blocks(text, fmt):
-        t = _timing_index(lines)
-        if t is None or (fmt == "vtt" and lines[0].startswith(("WEBVTT", "NOTE"))):
+_CUTTERS: dict[str, Callable[[list[str], ReadContext], list[Cue]]] = {
+    "vtt": _vtt_cues,
+    "srt": _srt_cues,
+    "sbv": _sbv_cues,
+}
+
+
+def _lines(numbers: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return f"line{'s' if len(numbers) > 1 else ''} {shown}" + (
+        ", ..." if len(numbers) > limit else ""
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One set of checks for every format
+
+
+def _read_timings(timings: str, fmt: str) -> tuple[float, float] | None:
+    """Start and end (seconds) of a timings line, read by webvtt-py; ``None`` if unreadable."""
+    if fmt == "vtt":
+        doc = f"WEBVTT\n\n{timings}\nx\n"
+    elif fmt == "srt":
+        doc = f"1\n{timings}\nx\n"
+    else:
+        doc = f"{timings}\nx\n"
+    try:
+        captions = webvtt.from_buffer(io.StringIO(doc), format=fmt).captions
+    except (MalformedCaptionError, MalformedFileError, ValueError):
+        return None
+    if len(captions) != 1:
+        return None
+    c = captions[0]
+    return c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000
+
+
+def read_cues(
+    text: str, fmt: str, ctx: ReadContext, path: str = "", first_line: int = 1
+) -> list[Cue]:
+    """Cut caption text into cues and check them; bad cues go to the row quarantine.
+
+    Parameters
+    ----------
+    text
+        The file's text, newlines normalised, starting with its first non-blank line.
+    fmt
+        ``"vtt"``, ``"srt"`` or ``"sbv"``.
+    ctx
+        Read context: counters (``cues``, ``malformed_cues``, ``overlapping_cues``,
+        ``empty_cues``, ...), notes and the row quarantine.
+    path
+        The file's relative path, for quarantine entries.
+    first_line
+        Line number of the first line of ``text`` in the file.
+
+    Returns
+    -------
+    list of Cue
+        The cues with valid timings and some text, in file order, ``start``/``end`` set.
+    """
+    cues = _CUTTERS[fmt](text.split("\n"), ctx)
+    for cue in cues:
+        cue.line += first_line - 1
+    name = FORMATS[fmt]
+    kept: list[Cue] = []
+    empty = 0
+    overlapping: list[int] = []
+    latest_end: float | None = None
+    for cue in cues:
+        reason = _cue_problem(cue, fmt)
+        if reason:
+            if cue.joined:
+                reason += f" (with its text after a blank line, {_lines(cue.joined)})"
+            ctx.quarantine_row(path, f"line {cue.line}", f"malformed cue skipped: {reason}")
+            ctx.count("malformed_cues")
             continue
-        if not any(line.strip() for line in lines[t + 1 :]):  # an empty cue, not a broken one
+        assert cue.start is not None and cue.end is not None
+        if latest_end is not None and cue.start < latest_end:
+            overlapping.append(cue.line)
+        latest_end = cue.end if latest_end is None else max(latest_end, cue.end)
+        if not any(line.strip() for line in cue.lines):
+            empty += 1
             continue
-        block = "\n".join(lines)
-        if fmt == "vtt":
-            block = "WEBVTT\n\n" + block
-        elif t == 0:
-            block = "0\n" + block  # SubRip cue without its number
-        try:
-            ok = len(webvtt.from_buffer(io.StringIO(block), format=fmt)) > 0
-        except (MalformedCaptionError, MalformedFileError, ValueError):
-            ok = False
-        if ok:
+        kept.append(cue)
+    ctx.count("cues", len(kept) + empty)
+    if empty:
+        ctx.count("empty_cues", empty)
+    if overlapping:
+        ctx.count("overlapping_cues", len(overlapping))
+        ctx.notes.append(
+            f"{len(overlapping)} {name} cue(s) start before an earlier cue ends "
+            f"({_lines(overlapping)}): kept in file order"
+        )
+    return kept
+
+
+def _cue_problem(cue: Cue, fmt: str) -> str | None:
+    """Why a cue cannot be kept (and sets its times when it can)."""
+    if cue.timings is None:
+        return f"no timings line ({_TIMINGS_FORM[fmt]}): its text cannot be placed in time"
+    times = _read_timings(cue.timings, fmt)
+    if times is None:
+        return f"invalid cue timings {cue.timings.strip()!r}"
+    if times[1] < times[0]:
+        return f"cue ends before it starts ({cue.timings.strip()!r})"
+    cue.start, cue.end = times
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Cues to units
+
+
+def _units(cues: list[Cue], ctx: ReadContext) -> list[Unit]:
+    """One unit per kept cue (per voice within a cue), rolling duplicates removed."""
+    units: list[Unit] = []
+    prev: CueText | None = None
+    duplicates = trimmed = 0
+    for caption in cues:
+        cue = cue_text(caption.lines)
+        if not cue.words:
             continue
-        reason = f"invalid cue timings {lines[t].strip()!r}"
-        bad.append((lineno, reason))
-    return bad
+        k = _overlap(prev, cue)
+        prev = cue
+        if k == len(cue.words):
+            duplicates += 1
+            continue
+        if k:
+            trimmed += 1
+        # One unit per run of words by the same voice.
+        i = k
+        while i < len(cue.words):
+            j = i
+            while j < len(cue.words) and cue.voices[j] == cue.voices[i]:
+                j += 1
+            units.append(
+                Unit(
+                    text=" ".join(cue.words[i:j]),
+                    source_type="transcript",
+                    author=cue.voices[i],
+                    time_start=caption.start,
+                    time_end=caption.end,
+                    meta={"location": f"line {caption.line}"},
+                )
+            )
+            i = j
+    ctx.count("duplicate_cues", duplicates)
+    if trimmed:
+        ctx.count("trimmed_cues", trimmed)
+    return units
+
+
+def _not_captions(fmt: str) -> RejectedInput:
+    expected = {
+        "vtt": "the first line must start with 'WEBVTT'",
+        "srt": "expected a cue number followed by a 'start --> end' timings line",
+        "sbv": "expected a 'start,end' timings line such as '0:00:01.000,0:00:04.000'",
+    }[fmt]
+    return RejectedInput(f"malformed {FORMATS[fmt]}: {expected}")
 
 
 def parse_captions(
@@ -234,14 +538,14 @@ def parse_captions(
     text
         The decoded file content.
     fmt
-        ``"vtt"`` or ``"srt"``: the format named by the file suffix. A file whose content is
-        clearly the other format is read as that format (and a note is added).
+        ``"vtt"``, ``"srt"`` or ``"sbv"``: the format named by the file suffix. A file whose
+        content is clearly another of them is read as that format (and a note is added).
     document
         Identity and provenance of the document; title, url, outlet, date and author are filled
         in from the sources override.
     ctx
-        Read context: override, counters (``cues``, ``duplicate_cues``, ``trimmed_cues``) and
-        row quarantine for malformed cues.
+        Read context: override, counters (``cues``, ``duplicate_cues``, ``trimmed_cues``, and
+        those of :func:`read_cues`) and row quarantine for malformed cues.
     path
         The file's relative path, used for quarantined cues.
 
@@ -253,70 +557,25 @@ def parse_captions(
     Raises
     ------
     RejectedInput
-        The text is not WebVTT/SubRip, has no valid cue, or has no caption text.
+        The text is not in a caption format, has no valid cue, or has no caption text.
     """
-    text = normalise_newlines(text).lstrip("\ufeff").lstrip()
-    if not text:
+    text = normalise_newlines(text).lstrip("\ufeff")
+    body = text.lstrip()
+    first_line = text[: len(text) - len(body)].count("\n") + 1
+    if not body:
         raise RejectedInput("no caption text")
-    other = "srt" if fmt == "vtt" else "vtt"
-    if not _header_ok(text, fmt) and _header_ok(text, other):
-        ctx.notes.append(f"content is {_FORMAT_NAMES[other]}, read as such")
+    if not _header_ok(body, fmt):
+        other = next((f for f in FORMATS if f != fmt and _header_ok(body, f)), None)
+        if other is None:
+            raise _not_captions(fmt)
+        ctx.notes.append(f"content is {FORMATS[other]}, read as such")
         fmt = other
-    if fmt == "srt":
-        text = _renumber_srt(text, ctx)
-    captions = _load(text, fmt)
-    n_blocks = sum(
-        1
-        for _, lines in _blocks(text, fmt)
-        if _timing_index(lines) is not None and not lines[0].startswith(("WEBVTT", "NOTE"))
-    )
-    if len(captions) < n_blocks:
-        bad = _bad_cues(text, fmt)
-        if not captions:
-            detail = f" ({bad[0][1]})" if bad else ""
-            raise RejectedInput(f"malformed {_FORMAT_NAMES[fmt]}: no valid cue{detail}")
-        for lineno, reason in bad:
-            ctx.quarantine_row(path, f"line {lineno}", f"malformed cue skipped: {reason}")
-        if bad:
-            ctx.count("malformed_cues", len(bad))
-    ctx.count("cues", len(captions))
-
-    units: list[Unit] = []
-    prev: CueText | None = None
-    duplicates = trimmed = 0
-    for n, caption in enumerate(captions, start=1):
-        cue = cue_text(caption.lines)
-        if not cue.words:
-            continue
-        k = _overlap(prev, cue)
-        prev = cue
-        if k == len(cue.words):
-            duplicates += 1
-            continue
-        if k:
-            trimmed += 1
-        start = caption.start_time.in_milliseconds() / 1000
-        end = caption.end_time.in_milliseconds() / 1000
-        # One unit per run of words by the same voice.
-        i = k
-        while i < len(cue.words):
-            j = i
-            while j < len(cue.words) and cue.voices[j] == cue.voices[i]:
-                j += 1
-            units.append(
-                Unit(
-                    text=" ".join(cue.words[i:j]),
-                    source_type="transcript",
-                    author=cue.voices[i],
-                    time_start=start,
-                    time_end=end,
-                    meta={"location": f"cue {n}"},
-                )
-            )
-            i = j
-    ctx.count("duplicate_cues", duplicates)
-    if trimmed:
-        ctx.count("trimmed_cues", trimmed)
+    cues = read_cues(body, fmt, ctx, path, first_line)
+    if not ctx.counts.get("cues") and ctx.counts.get("malformed_cues"):
+        first = ctx.quarantined[-ctx.counts["malformed_cues"]]
+        detail = first.reason.removeprefix("malformed cue skipped: ")
+        raise RejectedInput(f"malformed {FORMATS[fmt]}: no valid cue ({first.location}: {detail})")
+    units = _units(cues, ctx)
     if not units:
         raise RejectedInput("no caption text")
 
@@ -338,7 +597,7 @@ def _read(file: InputFile, ctx: ReadContext, fmt: str) -> list[ParsedDocument]:
     return [parse_captions(text, fmt, doc, ctx, path=file.rel)]
 
 
-@register_reader("vtt", (".vtt",), version="2", description="WebVTT captions as transcripts")
+@register_reader("vtt", (".vtt",), version="3", description="WebVTT captions as transcripts")
 def read_vtt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for WebVTT caption files (``.vtt``), including YouTube auto-captions.
 
@@ -357,7 +616,7 @@ def read_vtt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     return _read(file, ctx, "vtt")
 
 
-@register_reader("srt", (".srt",), version="2", description="SubRip captions as transcripts")
+@register_reader("srt", (".srt",), version="3", description="SubRip captions as transcripts")
 def read_srt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for SubRip caption files (``.srt``).
 
@@ -374,3 +633,24 @@ def read_srt(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
         One transcript document.
     """
     return _read(file, ctx, "srt")
+
+
+@register_reader(
+    "sbv", (".sbv",), version="1", description="SubViewer (YouTube Studio) captions as transcripts"
+)
+def read_sbv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
+    """Reader for SubViewer caption files (``.sbv``), as YouTube Studio exports them.
+
+    Parameters
+    ----------
+    file
+        The input file.
+    ctx
+        Read context (config, sources override, counters).
+
+    Returns
+    -------
+    list of ParsedDocument
+        One transcript document.
+    """
+    return _read(file, ctx, "sbv")
