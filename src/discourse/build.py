@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from discourse.clean.boilerplate import BoilerplateDetector
+from discourse.clean.normalize import normalise_text
 from discourse.config import PipelineConfig
 from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, word_count
 from discourse.dedup import DuplicateMarker, duplicate_key
@@ -178,7 +179,11 @@ def document_rows(
     # ids from a keyed hash of the reader's id (the relative path, plus the row id for tables):
     # file names often carry names; the same salt gives the same ids
     doc_id = pseudonymiser.identifier(doc.doc_id) if private else doc.doc_id
-    masked = pseudonymiser.mask_texts([d.text for d in drafts] + [doc.title or ""], names)
+    # the title is cleaned like the text (mojibake, curly quotes, whitespace)
+    title = normalise_text(doc.title, config.clean) if doc.title else ""
+    originals = [d.text_original for d in drafts if d.text_original]
+    masked = pseudonymiser.mask_texts([d.text for d in drafts] + originals + [title], names)
+    masked_original = iter(masked[len(drafts) : len(drafts) + len(originals)])
     names |= set(pseudonymiser.last_persons)
     key_to_id: dict[str, str] = {}
     ids = []
@@ -205,6 +210,7 @@ def document_rows(
                 "is_author_reply": bool(d.is_author_reply),
                 "position": pos,
                 "text": text,
+                "text_original": next(masked_original) if d.text_original else None,
                 "n_words": n_words,
                 "boilerplate": d.boilerplate_reason is not None,
                 "boilerplate_reason": d.boilerplate_reason,
@@ -214,7 +220,7 @@ def document_rows(
                 "source_start": d.source_start,
                 "source_end": d.source_end,
                 "source_location": d.source_location,
-                "_dedup_key": duplicate_key(d.text),
+                "_dedup_key": duplicate_key(d.text_original or d.text),
             }
         )
         stats["segments"] += 1
@@ -225,7 +231,7 @@ def document_rows(
     doc_row = {
         "doc_id": doc_id,
         "source_type": doc.source_type,
-        "title": masked[-1] if doc.title else None,
+        "title": masked[-1] if title else None,
         "outlet": doc.outlet,
         "author": doc_author,
         "author_inferred": doc.author_inferred,
@@ -283,8 +289,8 @@ def process_files(
             stats.update(seg_stats)
             segmented.append(drafts)
         pseudonymiser.prepare(
-            [d.text for drafts in segmented for d in drafts]
-            + [p.document.title for p in parsed if p.document.title]
+            [t for drafts in segmented for d in drafts for t in (d.text, d.text_original) if t]
+            + [normalise_text(p.document.title, config.clean) for p in parsed if p.document.title]
         )
         found = document_names(parsed, config)
         for p, drafts in zip(parsed, segmented):

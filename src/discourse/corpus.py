@@ -79,7 +79,12 @@ class ParsedDocument:
 
 @dataclass
 class Segment:
-    """One coding unit as written to ``segments.parquet``."""
+    """One coding unit as written to ``segments.parquet``.
+
+    ``text`` is what a reader quotes: for a transcript, the ASR text with its restored sentence
+    boundaries written in; ``text_original`` then keeps the ASR text as it was (after cleaning),
+    and is ``None`` where nothing was restored (every other source).
+    """
 
     segment_id: str
     doc_id: str
@@ -87,6 +92,7 @@ class Segment:
     position: int
     text: str
     n_words: int
+    text_original: str | None = None
     author: str | None = None
     published: str | None = None
     reply_to: str | None = None
@@ -131,6 +137,7 @@ SEGMENT_SCHEMA = pa.schema(
         ("is_author_reply", pa.bool_()),
         ("position", pa.int64()),
         ("text", pa.string()),
+        ("text_original", pa.string()),
         ("n_words", pa.int64()),
         ("boilerplate", pa.bool_()),
         ("boilerplate_reason", pa.string()),

@@ -98,3 +98,13 @@ def test_extra_patterns_from_config() -> None:
 def test_disabled_detector_flags_nothing() -> None:
     d = BoilerplateDetector(BoilerplateConfig(enabled=False))
     assert d.classify_unit("Click here to book a call", "article") is None
+
+
+def test_pagination_title() -> None:
+    from discourse.clean.boilerplate import pagination_title
+
+    head = seed_text("004").split("\n", 1)[0]
+    assert pagination_title(head) == "The No Contact Rule: Everything You Need to Know"
+    assert pagination_title("(Previous page - Part one) and then") == "Part one"
+    assert pagination_title("(Next page – Part three)") is None  # names the next page
+    assert pagination_title("The previous page said (previous page – x)") is None

@@ -55,7 +55,9 @@ def test_reply_thread_body_ends_at_signoff() -> None:
     comments = [u for u in parsed.units if u.source_type == "comment"]
     assert comments[0].text.startswith("I was seeing this guy for about two months.")
     assert comments[0].published == "2017-03-08T15:14:00"
-    assert all(u.author is None for u in comments)
+    # readers are anonymous; the author's burst of replies carries the author's name
+    assert all(u.author is None for u in comments if not u.is_author_reply)
+    assert {u.author for u in comments if u.is_author_reply} == {"Sabrina Alexis"}
     assert parsed.document.author == "Sabrina Alexis" and parsed.document.author_inferred
 
 
@@ -160,3 +162,10 @@ def test_ndjson_in_md_is_read_as_a_table(tmp_path) -> None:
     assert doc.document.published == "2021-02-03T09:47:58Z"
     assert [u.text for u in doc.units] == ["Day 30\n\nStill going."]
     assert "content is JSON, read as JSON Lines" in ctx.notes
+
+
+def test_later_page_title_comes_from_its_pagination_line() -> None:
+    parsed = _parse(seed_text("004"))
+    assert parsed.document.title == "The No Contact Rule: Everything You Need to Know"
+    first = parsed.units[0]
+    assert first.text.startswith("… (Previous page")  # the paragraph itself is kept

@@ -119,3 +119,41 @@ def test_parse_comment_date_variants() -> None:
     assert parse_comment_date("Feb 3 2017 at 7:40 p.m.") == datetime(2017, 2, 3, 19, 40)
     assert parse_comment_date("Sept 3, 2019") == datetime(2019, 9, 3)
     assert parse_comment_date("not a date") is None
+
+
+def test_answering_formula_replies_to_the_question_before_it() -> None:
+    question = Comment(text="Does it work if he has Asperger's? I am lost.", author="R")
+    answer = Comment(text="You've come to the right place. It does.", author="E")
+    thanks = Comment(text="Thank you for bringing up Asperger's, it matters.", author="F")
+    infer_replies_by_name([question, answer], None)
+    assert (answer.reply_to, answer.reply_inference, answer.is_author_reply) == (
+        0,
+        "answers_previous",
+        False,
+    )
+    infer_replies_by_name([question, thanks], None)
+    assert (thanks.reply_to, thanks.reply_inference) == (0, "answers_previous")
+
+
+def test_answering_formula_needs_a_question_and_another_commenter() -> None:
+    statement = Comment(text="No contact worked for me after a month.", author="R")
+    answer = Comment(text="You've come to the right place.", author="E")
+    infer_replies_by_name([statement, answer], None)
+    assert answer.reply_to is None  # nothing was asked
+    own = Comment(text="Is this normal?", author="E")
+    again = Comment(text="Thanks for asking, I wondered too.", author="E")
+    infer_replies_by_name([own, again], None)
+    assert again.reply_to is None  # not an answer to oneself
+    plain = Comment(text="I went no contact too.", author="T")
+    infer_replies_by_name([Comment(text="Did it help?", author="R"), plain], None)
+    assert plain.reply_to is None  # no answering formula
+
+
+def test_002_ella_answers_robin() -> None:
+    comments, _ = _named_thread(seed_text("002"))
+    robin = next(i for i, c in enumerate(comments) if c.author == "Robin")
+    ella = comments[robin + 1]
+    assert ella.author == "Ella" and ella.text.startswith("You've come to the right place.")
+    assert (ella.reply_to, ella.reply_inference) == (robin, "answers_previous")
+    # no other comment of the thread is taken for an answer to the one before it
+    assert sum(c.reply_inference == "answers_previous" for c in comments) == 1

@@ -45,3 +45,29 @@ def test_seed_transcript_gets_many_sentences() -> None:
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
     words = sum(len(text[s:e].split()) for s, e in spans)
     assert words == len(text.split())
+
+
+def test_finish_sentence_writes_the_boundary() -> None:
+    from discourse.segment.sentences import finish_sentence
+
+    assert finish_sentence("- if you go no contact") == "If you go no contact."
+    assert finish_sentence("and then all of a sudden,") == "And then all of a sudden."
+    assert finish_sentence("It works.") == "It works."
+    assert finish_sentence('she said "stop"') == 'She said "stop".'
+    # the head of an over-long sentence neither ends it nor drops a dash inside it
+    assert finish_sentence("and so on, - like this", starts=False, ends=False) == (
+        "and so on, - like this"
+    )
+
+
+def test_punctuate_asr_keeps_every_word() -> None:
+    from discourse.segment.sentences import punctuate_asr
+
+    text = seed_text("000")
+    out = punctuate_asr(text)
+    assert "anything else. Now, no contact" in out and not out.startswith("-")
+
+    def words(t: str) -> list[str]:
+        return [w.strip(".,").lower() for w in t.split() if w != "-"]
+
+    assert words(out) == words(text)

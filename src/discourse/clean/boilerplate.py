@@ -19,6 +19,7 @@ from discourse.config import BoilerplateConfig
 __all__ = [
     "BoilerplateDetector",
     "is_closing_block",
+    "pagination_title",
     "split_inline_pagination",
 ]
 
@@ -81,6 +82,9 @@ SIGNOFF_LINE = re.compile(
 NAME_LINE = re.compile(r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s*[,!.]?$")
 URL_RE = re.compile(r"https?://\S+|\bwww\.[\w.-]+\.\w+\S*", _I)
 PAGINATION_PREFIX = re.compile(r"^\s*(?:…|\.\.\.)?\s*\((?:previous|next)\s+page\b[^)]*\)\s*", _I)
+_PREVIOUS_PAGE_TITLE = re.compile(
+    r"^\s*(?:…|\.\.\.)?\s*\(\s*previous\s+page\s*[–—:-]\s*(?P<title>[^()\n]{3,200}?)\s*\)", _I
+)
 
 _SENT_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
@@ -108,6 +112,16 @@ def split_inline_pagination(text: str) -> tuple[str | None, str]:
     if not m:
         return None, text
     return text[: m.end()].strip(), text[m.end() :].strip()
+
+
+def pagination_title(text: str) -> str | None:
+    """The article title named by a leading "… (Previous page – Title)" marker, or ``None``.
+
+    A later page of a paginated article names the page before it, which carries the article's
+    (the series') title.
+    """
+    m = _PREVIOUS_PAGE_TITLE.match(text)
+    return m.group("title").strip() if m else None
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from discourse.clean.boilerplate import NAME_LINE, is_signoff
+from discourse.clean.boilerplate import NAME_LINE, is_signoff, pagination_title
 from discourse.clean.normalize import normalise_newlines
 from discourse.corpus import Document, ParsedDocument, Unit
 from discourse.ingest.base import ReadContext, SourceOverride, register_reader
@@ -74,7 +74,13 @@ def _stripped_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _title(paras: list[str]) -> tuple[str | None, list[str]]:
-    """A short first line without final punctuation (other than ?/!) is the title."""
+    """A short first line without final punctuation (other than ?/!) is the title.
+
+    A later page of a paginated article has no title line; its leading "(Previous page – Title)"
+    marker names the article, and the title is taken from it (the paragraph is kept).
+    """
+    if paras and (named := pagination_title(paras[0])):
+        return named, paras
     if len(paras) < 2:
         return None, paras
     first = paras[0]
@@ -90,6 +96,17 @@ def _signoff_author(paras: list[str]) -> str | None:
             if len(lines) >= 2 and NAME_LINE.match(lines[-1]):
                 return lines[-1].rstrip(",.!")
     return None
+
+
+def _attribute_author_replies(units: list[Unit], author: str | None) -> None:
+    """Give anonymous author replies (``is_author_reply`` without a name, e.g. a "Reply <date>"
+    thread's burst of replies) the document author's name, so that they carry the author's
+    pseudonym like the rest of the author's text."""
+    if author is None:
+        return
+    for u in units:
+        if u.source_type == "comment" and u.is_author_reply and not u.author:
+            u.author = author
 
 
 def _iso(comment: Comment) -> str | None:
@@ -164,6 +181,7 @@ def parse_text(
     if author is None and kind == "article":
         author = _signoff_author([u.text for u in units if u.source_type == "article"])
         inferred = author is not None
+    _attribute_author_replies(units, author)
     if kind == "thread" and not any(u.source_type == "comment" for u in units):
         kind = "article"
     document.source_type = kind if kind != "thread" or units else "article"

@@ -12,6 +12,9 @@ Reply structure is inferred and every inference says how it was made (``reply_in
 * ``addressed_by_name``: the comment's opening addresses an earlier commenter by name
   ("Hi Danielle", "Exactly, Sue!") -> reply to that commenter's latest comment.
 * ``author_reply``: the article's author answers the comment before it.
+* ``answers_previous``: a comment that addresses no one by name but opens with an answering
+  formula ("You've come to the right place", "Thank you for bringing up ...", "Good question")
+  answers the comment just before it, when that comment, by someone else, asks a question.
 * ``date_order``: in a thread listed newest-first (or oldest-first), a comment dated out of that
   order is a reply to the nearest preceding top-level comment.
 * ``+author_burst``: with anonymous commenters, replies posted in one short burst to several
@@ -175,6 +178,24 @@ def _reply_thread(text: str, marks: list[re.Match[str]]) -> ThreadShape:
 _GREETING = r"(?i:hi|hey|hello|dear|oh|aw+|thanks|thank\s+you|exactly|yes|yeah|congrats|welcome|@)"
 
 
+_ANSWER_OPENING = re.compile(
+    r"^\W*(?:you(?:'|’)?ve\s+come\s+to\s+the\s+right\s+place"
+    r"|(?:thank\s+you|thanks)\s+(?:so\s+much\s+)?for\s+(?:bringing\s+(?:this\s+|that\s+|it\s+)?up"
+    r"|asking|raising|mentioning)"
+    r"|(?:good|great|excellent)\s+question"
+    r"|to\s+answer\s+your\s+question)\b",
+    re.IGNORECASE,
+)
+
+
+def _answers_previous(comment: Comment, previous: Comment) -> bool:
+    """True when ``comment`` opens with an answering formula and ``previous``, written by
+    someone else, asks a question (see ``answers_previous`` in the module docstring)."""
+    if previous.author is not None and previous.author == comment.author:
+        return False
+    return bool(_ANSWER_OPENING.match(comment.text)) and "?" in previous.text
+
+
 def _addressed_names(text: str, names: set[str]) -> list[str]:
     """Names addressed (vocative) in a comment's first sentence."""
     first = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0][:200]
@@ -241,6 +262,8 @@ def infer_replies_by_name(comments: list[Comment], article_author: str | None) -
                 target, how = latest[name], "addressed_by_name"
         elif is_author and i > 0:
             target, how = i - 1, "author_reply"
+        elif i > 0 and _answers_previous(c, comments[i - 1]):
+            target, how = i - 1, "answers_previous"
         if not is_author and target is None:
             c.is_author_reply = False
         c.reply_to, c.reply_inference = target, how

@@ -3,7 +3,8 @@
 * transcripts: sentence boundaries restored where the ASR has none, boilerplate (promo block,
   next-video teaser) tagged sentence by sentence, then windows of ``transcript_min_words`` to
   ``transcript_max_words`` words that respect sentence boundaries and never mix boilerplate with
-  content;
+  content; a window's text has the restored boundaries written in (full stop, capital, no
+  leading caption dash) and ``text_original`` keeps the ASR text;
 * articles: paragraph units; a lead-in ending with ":" joins the bullet list after it, a short
   heading joins the paragraph after it, short paragraphs are merged up to ``article_min_words``;
   boilerplate paragraphs are kept as their own flagged units;
@@ -14,13 +15,17 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from discourse.clean.boilerplate import BoilerplateDetector, split_inline_pagination
+from discourse.clean.boilerplate import (
+    PAGINATION_PREFIX,
+    BoilerplateDetector,
+    split_inline_pagination,
+)
 from discourse.clean.normalize import normalise_text
 from discourse.config import PipelineConfig
 from discourse.corpus import ParsedDocument, Unit, word_count
-from discourse.segment.sentences import restore_asr_boundaries, sentence_spans
+from discourse.segment.sentences import finish_sentence, restore_asr_boundaries, sentence_spans
 from discourse.segment.windows import balanced_windows, ends_sentence, pack, split_long
 
 __all__ = ["Draft", "segment_document"]
@@ -32,6 +37,7 @@ class Draft:
 
     text: str
     source_type: str
+    text_original: str | None = None
     author: str | None = None
     published: str | None = None
     key: str | None = None
@@ -162,16 +168,24 @@ def _transcript(
     text = " ".join(parts)
     starts = [s for s, _, _ in bounds]  # unit i covers starts[i] .. starts[i+1] - 1
     sentences: list[tuple[str, int, int]] = []
+    closes: list[bool] = []  # the piece ends a sentence (not the head of an over-long one)
     for s, e in restore_asr_boundaries(text):
         piece = text[s:e].strip()
         if word_count(piece) > cfg.transcript_max_words:
             offset = s
-            for sub in split_long(piece, cfg.transcript_max_words):
+            subs = split_long(piece, cfg.transcript_max_words)
+            for n, sub in enumerate(subs):
                 start = text.find(sub.split()[0], offset)
                 sentences.append((sub, start, start + len(sub)))
+                closes.append(n == len(subs) - 1)
                 offset = start + 1
         else:
             sentences.append((piece, s, e))
+            closes.append(True)
+    readable = [
+        finish_sentence(piece, starts=k == 0 or closes[k - 1], ends=closes[k])
+        for k, (piece, _, _) in enumerate(sentences)
+    ]
     tags = detector.tag_sentences([s for s, _, _ in sentences])
     words = _WordMap(units, text)
     drafts: list[Draft] = []
@@ -188,9 +202,12 @@ def _transcript(
             first = units[max(bisect.bisect_right(starts, start_char) - 1, 0)]
             last = units[max(bisect.bisect_right(starts, end_char) - 1, 0)]
             src_start, src_end = words.span(start_char, end_char)
+            original = " ".join(s for s, _, _ in chunk)
+            restored = " ".join(readable[k + a : k + b])
             drafts.append(
                 Draft(
-                    text=" ".join(s for s, _, _ in chunk),
+                    text=restored,
+                    text_original=original if restored != original else None,
                     source_type="transcript",
                     author=first.author,
                     published=first.published,
@@ -218,11 +235,12 @@ def _article(
     paras: list[tuple[str, str | None, list[Unit]]] = []
     for u in units:
         marker, rest = split_inline_pagination(u.text)
+        marker_unit, rest_unit = _split_pagination_span(u) if marker else (u, u)
         if marker:
-            paras.append((marker, "pagination", [u]))
+            paras.append((marker, "pagination", [marker_unit]))
         if rest:
             reason = u.boilerplate_reason or detector.classify_unit(rest, "article")
-            paras.append((rest, reason, [u]))
+            paras.append((rest, reason, [rest_unit]))
     # Lead-ins and headings attach to what follows; bullet items attach to each other.
     blocks: list[tuple[str, str | None, list[Unit]]] = []
     for text, reason, src in paras:
@@ -273,6 +291,21 @@ def _article(
             )
         k = m
     return drafts
+
+
+def _split_pagination_span(unit: Unit) -> tuple[Unit, Unit]:
+    """Copies of ``unit`` whose source spans cover its leading pagination marker and the rest.
+
+    The reader's span starts at the unit's raw (uncleaned) text, so the marker is found again
+    in the raw text; when it is not (or the span is unknown) both keep the unit's span.
+    """
+    raw = unit.meta.get("raw_text", unit.text)
+    m = PAGINATION_PREFIX.match(raw)
+    if unit.start is None or unit.end is None or m is None:
+        return unit, unit
+    marker_end = unit.start + len(raw[: m.end()].rstrip())
+    rest_start = unit.start + m.end()
+    return replace(unit, end=marker_end), replace(unit, start=min(rest_start, unit.end))
 
 
 def _article_draft(text: str, src: list[Unit], reason: str | None) -> Draft:

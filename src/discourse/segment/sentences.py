@@ -13,8 +13,17 @@ restored boundary, and proper nouns are not on the list, so names do not split s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-__all__ = ["restore_asr_boundaries", "sentence_spans", "split_sentences"]
+__all__ = [
+    "BoundaryScores",
+    "boundary_scores",
+    "finish_sentence",
+    "punctuate_asr",
+    "restore_asr_boundaries",
+    "sentence_spans",
+    "split_sentences",
+]
 
 _ABBREV = {
     "mr",
@@ -122,3 +131,135 @@ def restore_asr_boundaries(text: str) -> list[tuple[int, int]]:
             cur = word.start()
         spans.append((cur, e))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+_TERMINAL_RE = re.compile(r"[.!?…][\"')\]’”]*$")
+_TRAILING_PAUSE_RE = re.compile(r"[\s,;:\-–—]+$")
+_LEADING_DASH_RE = re.compile(r"^[-–—]+\s+")
+
+
+def finish_sentence(piece: str, starts: bool = True, ends: bool = True) -> str:
+    """Write a restored boundary into one piece of ASR text, for readers.
+
+    Parameters
+    ----------
+    piece
+        A sentence (or, with ``ends=False``, the first part of an over-long one).
+    starts
+        The piece opens a sentence: a leading caption dash ("- ", a speaker-turn mark) is
+        dropped and the first letter is capitalised.
+    ends
+        The piece closes a sentence: without final punctuation, a trailing comma, colon or dash
+        is replaced by a full stop (``"... anything else"`` -> ``"... anything else."``).
+
+    Returns
+    -------
+    str
+        The piece with the same words, only punctuation and the first letter changed.
+    """
+    text = piece.strip()
+    if starts:
+        text = _LEADING_DASH_RE.sub("", text)
+        first = re.search(r"[^\W\d_]", text)
+        if first and first.start() <= 2:
+            k = first.start()
+            text = text[:k] + text[k].upper() + text[k + 1 :]
+    if ends and text and not _TERMINAL_RE.search(text):
+        stem = _TRAILING_PAUSE_RE.sub("", text)
+        text = stem + "." if stem else text
+    return text
+
+
+def punctuate_asr(text: str) -> str:
+    """ASR text with its restored sentence boundaries written in (see :func:`finish_sentence`).
+
+    The same restoration as the transcript segmenter applies to each window, over the whole
+    text at once (used to measure the restoration against hand-punctuated text).
+    """
+    return " ".join(finish_sentence(text[s:e]) for s, e in restore_asr_boundaries(text))
+
+
+@dataclass(frozen=True)
+class BoundaryScores:
+    """Sentence boundaries restored in ASR text, scored against hand-punctuated text.
+
+    Only boundaries the ASR text lacks count: ``tp`` restored where the hand punctuation has
+    one, ``fp`` restored where it has none, ``fn`` missing in the ASR text and not restored.
+    """
+
+    words: int
+    gold_missing: int
+    restored: int
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        """Share of restored boundaries that the hand punctuation also has."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        """Share of the boundaries missing in the ASR text that were restored."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _word_ends(text: str) -> tuple[list[str], list[bool]]:
+    """Words of ``text`` (lower-cased letters, digits and apostrophes; tokens that are only
+    punctuation dropped) and, per word, whether a sentence ends after it."""
+    words, ends = [], []
+    for token in text.split():
+        word = re.sub(r"[^\w'’]", "", token).lower()
+        if not word:
+            continue
+        words.append(word)
+        ends.append(bool(_TERMINAL_RE.search(token)))
+    return words, ends
+
+
+def boundary_scores(source: str, restored: str, gold: str) -> BoundaryScores:
+    """Score restored sentence boundaries against a hand-punctuated passage.
+
+    Parameters
+    ----------
+    source
+        The ASR text (the passage may be its beginning).
+    restored
+        ``source`` with boundaries restored (same words, e.g. :func:`punctuate_asr`).
+    gold
+        The passage punctuated by hand: the same words in the same order as the start of
+        ``source``, only punctuation and capitals changed.
+
+    Returns
+    -------
+    BoundaryScores
+        Counted over the passage's words except its last (whose end is not a decision).
+
+    Raises
+    ------
+    ValueError
+        When the words of the three texts do not line up.
+    """
+    src_words, src_ends = _word_ends(source)
+    out_words, out_ends = _word_ends(restored)
+    gold_words, gold_ends = _word_ends(gold)
+    n = len(gold_words)
+    if src_words[:n] != gold_words or out_words[:n] != gold_words:
+        raise ValueError("the hand-punctuated passage does not have the source's words in order")
+    tp = fp = fn = missing = restored_n = 0
+    for k in range(n - 1):
+        if src_ends[k]:
+            continue  # already punctuated by the recogniser
+        missing += gold_ends[k]
+        restored_n += out_ends[k]
+        tp += gold_ends[k] and out_ends[k]
+        fp += out_ends[k] and not gold_ends[k]
+        fn += gold_ends[k] and not out_ends[k]
+    return BoundaryScores(words=n, gold_missing=missing, restored=restored_n, tp=tp, fp=fp, fn=fn)
