@@ -4,7 +4,8 @@ The held-out test split has 20 units from the seed documents (advice articles, v
 transcripts, reader comments), too few to say how a labeler does on that kind of source. This
 script gives every train + dev unit an out-of-fold prediction (stratified k-fold on stance, each
 fold's labeler fitted on the other folds) and scores the predictions for each source group:
-``seed`` (the five seed documents), ``reddit`` (r/BreakUps and the four other subreddits) and
+``seed`` (the five seed documents), ``reddit`` (r/BreakUps and the four other subreddits),
+``synthetic`` (the project's written round-4 units, in the folds for training like the rest) and
 ``all``.
 
 Usage::
@@ -66,14 +67,16 @@ def main() -> None:
     cb = load_codebook()
     gold = load_annotations(Path(args.annotations), cb).gold()
     gold = gold[gold.split != "test"].reset_index(drop=True)
-    group = gold.unit_id.str.startswith("seeds/").map({True: "seed", False: "reddit"})
+    group = pd.Series("reddit", index=gold.index)
+    group[gold.unit_id.str.startswith("seeds/")] = "seed"
+    group[gold.sampling.astype(str).str.startswith("synthetic")] = "synthetic"
     names = args.labelers.split(",")
     preds = out_of_fold(gold, names, cb, args.folds, args.seed, args.cache_dir)
     head = ["labeler", "group", "n", "stance macro-F1", "kappa", "mean theme F1"]
     head += [f"F1 {s}" for s in cb.stance_labels]
     rows = [head]
     for name in names:
-        for g in ("seed", "reddit", "all"):
+        for g in ("seed", "reddit", "synthetic", "all"):
             mask = (group == g).to_numpy() if g != "all" else slice(None)
             ev = evaluate(
                 gold[mask].reset_index(drop=True), preds[name][mask].reset_index(drop=True), cb

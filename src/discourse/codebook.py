@@ -184,6 +184,7 @@ class LabelSpec(_Strict):
     name: str
     definition: str = Field(min_length=1)
     examples: list[str] = Field(default_factory=list)
+    boundary_cases: list[str] = Field(default_factory=list)
     patterns: list[PatternSpec] = Field(default_factory=list)
 
     @field_validator("name")
@@ -208,6 +209,7 @@ class StanceSpec(_Strict):
     question: str = ""
     default: str = "none"
     decision_rules: list[str] = Field(default_factory=list)
+    boundary_cases: list[str] = Field(default_factory=list)
     precedence: list[str] = Field(default_factory=list)
     labels: list[LabelSpec] = Field(min_length=1)
 

@@ -24,7 +24,7 @@ from discourse.codebook import Codebook, load_codebook
 from discourse.io_utils import write_json, write_text
 from discourse.labels.base import BaseLabeler, make_labeler
 from discourse.labels.bootstrap import bootstrap_difference, bootstrap_intervals
-from discourse.labels.evaluate import Evaluation, evaluate
+from discourse.labels.evaluate import Evaluation, evaluate, prevalence_table
 
 __all__ = ["TrainingReport", "train_and_evaluate"]
 
@@ -52,6 +52,7 @@ class TrainingReport:
     synthetic_intervals: dict[str, pd.DataFrame] = field(default_factory=dict)
     agreement_real: pd.DataFrame | None = None
     agreement_synthetic: pd.DataFrame | None = None
+    test_prevalence: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def interval_table(self, differences: bool = False, synthetic: bool = False) -> pd.DataFrame:
         """Test scores with 95% bootstrap intervals, one row per labeler (``differences``: the
@@ -106,6 +107,9 @@ class TrainingReport:
                 row[f"{theme}_f1"] = float(r.per_class.set_index("label").loc["1", "f1"])
                 row[f"{theme}_kappa"] = r.kappa
             row["mean_theme_f1"] = ev.mean_theme_f1
+            row["stance_ece"] = ev.ece("stance")
+            for theme in ev.themes:
+                row[f"{theme}_ece"] = ev.ece(theme)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -216,6 +220,7 @@ def train_and_evaluate(
         pred = final.predict(parts["test"].text.tolist()).reset_index(drop=True)
         report.test[name] = evaluate(parts["test"], pred, cb)
         test_preds[name] = pred
+        report.test_prevalence[name] = prevalence_table(parts["test"], pred, cb)
         report.test_intervals[name] = bootstrap_intervals(
             parts["test"], pred, cb, n_boot=N_BOOT, seed=seed
         )
@@ -319,12 +324,13 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
         "",
     ]
     if report.coder_intervals is not None:
-        n_units = int(report.agreement.n.iloc[0]) if report.agreement is not None else 0
+        real = report.agreement_real if report.agreement_real is not None else report.agreement
+        n_units = int(real.n.iloc[0]) if real is not None and len(real) else 0
         parts += [
             "### The same scores between two coders (a ceiling for any labeler)",
             "",
             "The second, independent coding scored against the first on the "
-            f"{n_units} double-coded units (95% bootstrap intervals, {N_BOOT} resamples). "
+            f"{n_units} double-coded real units (95% bootstrap intervals, {N_BOOT} resamples). "
             "A labeler is unlikely to agree with the gold labels better than two careful "
             "coders agree with each other.",
             "",
@@ -368,6 +374,19 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "columns predicted)",
             "",
             markdown_table(conf.rename_axis("gold").reset_index()),
+            "",
+        ]
+    if report.default in report.test_prevalence:
+        parts += [
+            f"## Test split: coded vs predicted prevalence of `{report.default}` by source type",
+            "",
+            "How often each label was coded and predicted (counts and shares), their ratio, "
+            "and the label's F1 in that group. A ratio far from 1 means the labeler's shares "
+            "are biased there, whatever its F1. `ece` columns in the tables above are the "
+            "expected calibration error of the scores (10 equal-width bins; top-label for "
+            "stance, binary per theme).",
+            "",
+            markdown_table(report.test_prevalence[report.default]),
             "",
         ]
     if report.test_groups.get(report.default):
