@@ -204,3 +204,11 @@ def test_third_party_names_found_by_ner_pseudonymised_consistently() -> None:
     assert out[0].count(p.pseudonym("Sarah Miller")) == 1 and p.pseudonym("Sarah Miller") in out[1]
     kept = Pseudonymiser("s", PrivacyConfig(keep_names=["Sarah Miller"]), KNOWN)
     assert "Sarah Miller" in kept.mask_text("My ex Sarah Miller cheated.")
+
+
+@pytest.mark.slow
+def test_conditions_named_after_people_are_not_masked() -> None:
+    """NER tags "Asperger's" as a person; a condition named after someone is not personal data."""
+    p = Pseudonymiser("s", PrivacyConfig(), KNOWN)
+    text = "Thank you for bringing up Asperger's. My son has Aspergers too. Happy Valentine's Day."
+    assert p.mask_texts([text], [])[0] == text

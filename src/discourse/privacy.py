@@ -176,6 +176,17 @@ NOT_A_PERSON = {
     "nc",
     "lc",
     "ldr",
+    # conditions and days named after people
+    "asperger",
+    "aspergers",
+    "alzheimer",
+    "alzheimers",
+    "parkinson",
+    "parkinsons",
+    "tourette",
+    "tourettes",
+    "valentine",
+    "valentines",
 }
 # given names that are ordinary words even where the frequency table says otherwise
 _WORD_NAMES = {
