@@ -612,14 +612,18 @@ def run(
                 },
             )
         timings["ingest_clean_segment"] = time.perf_counter() - t0
-        hashes = {name: sha256_file(stage / name) for name in outputs}
+        # a restored stage's files were verified against these digests as they were copied
+        verified = hit.files if hit is not None else {}
+        hashes = {name: verified.get(name) or sha256_file(stage / name) for name in outputs}
 
         def run_stage(name: str, parts: dict[str, Any], compute: Any) -> dict[str, Any]:
             """Compute a stage (its info lists its ``outputs``) or restore it from the store."""
             key = store.key(name, {"inputs": dict(sorted(hashes.items())), **parts})
             found = store.get(name, key)
+            verified: dict[str, str] = {}
             if found is not None:
                 found.restore(stage)
+                verified = found.files
                 reused.append(name)
                 info = dict(found.info)
             else:
@@ -627,7 +631,7 @@ def run(
                 info.setdefault("outputs", [])
                 store.put(name, key, stage, info["outputs"], info)
             for out in info["outputs"]:
-                hashes[out] = sha256_file(stage / out)
+                hashes[out] = verified.get(out) or sha256_file(stage / out)
             return info
 
         label_info: dict[str, Any] | None = None

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from discourse import __version__
-from discourse.io_utils import inside, safe_relative
+from discourse.io_utils import inside, safe_relative, sha256_file
 
 __all__ = [
     "StageCache",
@@ -86,14 +86,6 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 @dataclass
 class StageHit:
     """A stored stage: its folder, the manifest entry it wrote and its files' SHA-256."""
@@ -107,7 +99,7 @@ class StageHit:
         a file changed since :meth:`StageCache.get` raises :class:`StageCacheError`)."""
         for rel, digest in self.files.items():
             _copy(self.path / rel, dest / rel)
-            if _sha256(dest / rel) != digest:
+            if sha256_file(dest / rel) != digest:
                 (dest / rel).unlink()
                 raise StageCacheError(f"stored file changed while it was restored: {rel}")
         return list(self.files)
@@ -200,7 +192,7 @@ class StageCache:
             path = folder / rel
             if path.is_symlink() or not path.is_file():
                 return f"missing or not a regular file: {rel}"
-            if _sha256(path) != digest:
+            if sha256_file(path) != digest:
                 return f"SHA-256 of {rel} does not match the one stored (edited since)"
         return StageHit(path=folder, info=info, files=dict(files))
 
@@ -221,7 +213,7 @@ class StageCache:
             hashes: dict[str, str] = {}
             for rel in names:
                 _copy(source / rel, tmp / rel)
-                hashes[rel] = _sha256(tmp / rel)
+                hashes[rel] = sha256_file(tmp / rel)
             info = json.loads(json.dumps(info, sort_keys=True, default=str))
             meta = {"files": hashes, "info": info, "mac": self._mac(hashes, info)}
             (tmp / _INFO).write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
