@@ -29,8 +29,9 @@ def test_data_set_is_sound(ann: AnnotationSet) -> None:
 
 # Splits are drawn once per batch of coding rounds, so that adding a round never moves a unit
 # that was already in a split: rounds 1-2 together, then round 3 on its own, then round 4 (the
-# synthetic units; their held-out part is "test-synthetic") with its own seed.
-SPLIT_BATCHES = (((1, 2), SPLIT_SEED), ((3,), SPLIT_SEED), ((4,), 20261206))
+# synthetic units; their held-out part is "test-synthetic") with its own seed, then round 5 (150
+# more real units, all double-coded) with its own.
+SPLIT_BATCHES = (((1, 2), SPLIT_SEED), ((3,), SPLIT_SEED), ((4,), 20261206), ((5,), 20261207))
 BOUNDARY_ADJUDICATOR = "adjudicator_boundary"
 
 
@@ -111,6 +112,14 @@ def test_units_are_pipeline_segments(ann: AnnotationSet) -> None:
     assert units.unit_id.str.contains("#").all()
     assert set(units.source_type) == {"transcript", "article", "comment", "post"}
     assert units.text.str.len().gt(0).all()
+
+
+def test_round_5_is_real_and_fully_double_coded(ann: AnnotationSet) -> None:
+    units = ann.units[ann.units["round"] == 5]
+    assert len(units) >= 150 and not set(units.unit_id) & ann.synthetic_ids()
+    assert set(units.sampling) == {"rare_keyword", "ex_topic"}
+    second = ann.codings[(ann.codings.role == "second") & ann.codings.unit_id.isin(units.unit_id)]
+    assert set(second.unit_id) == set(units.unit_id)
 
 
 def test_synthetic_units_are_marked_and_held_out_on_their_own(ann: AnnotationSet) -> None:
