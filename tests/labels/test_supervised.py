@@ -107,3 +107,40 @@ def test_setfit_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     loaded = make_labeler("setfit", weights=tmp_path / "setfit").predict(TEXTS)
     assert (loaded.stance == pa.stance).all()
     assert (loaded.stance_score - pa.stance_score).abs().max() < 1e-4
+
+
+def test_combined_stance_model_reads_ngrams_and_checks_their_width(tmp_path: Path) -> None:
+    model = make_labeler("combined", cache_dir=tmp_path / "cache").fit(TEXTS, GOLD)
+    model.save(tmp_path / "w.json")
+    data = json.loads((tmp_path / "w.json").read_text())
+    vocab = data["ngrams"]["vocabulary"]
+    assert "no contact" in vocab and data["ngrams"]["scale"] == 2.0
+    n_rules = 3 + 3  # a rule score per non-default stance label and per theme
+    assert len(data["stance"]["coef"][0]) == 384 + n_rules + len(vocab)
+    assert len(data["themes"]["shame"]["coef"][0]) == 384 + n_rules  # themes: no n-grams
+    data["ngrams"]["vocabulary"], data["ngrams"]["idf"] = vocab[:-1], data["ngrams"]["idf"][:-1]
+    (tmp_path / "cut.json").write_text(json.dumps(data))
+    cut = make_labeler("combined", weights=tmp_path / "cut.json", cache_dir=tmp_path / "cache")
+    with pytest.raises(ValueError, match="weights per class"):
+        cut.predict(TEXTS[:2])
+    plain = make_labeler("combined", ngram_features=0, cache_dir=tmp_path / "cache")
+    plain.fit(TEXTS, GOLD).save(tmp_path / "plain.json")
+    assert json.loads((tmp_path / "plain.json").read_text())["ngrams"] is None
+    with pytest.raises(ValueError, match="ngram_features"):
+        make_labeler("combined", ngram_features=-1).fit(TEXTS, GOLD)
+
+
+def test_a_label_without_rule_evidence_quotes_its_deciding_sentence(tmp_path: Path) -> None:
+    """embed-logreg has no rules: its evidence is the sentence it labels most confidently."""
+    model = make_labeler("embed-logreg", cache_dir=tmp_path / "cache").fit(TEXTS, GOLD)
+    text = TEXTS[1] + " " + TEXTS[2]
+    pred = model.predict([text, TEXTS[8]])
+    alone = model.predict([TEXTS[1], TEXTS[2]])
+    assert pred.stance[0] == "strategic" and (alone.stance == "strategic").all()
+    best = TEXTS[1] if alone.stance_score[0] >= alone.stance_score[1] else TEXTS[2]
+    ev = json.loads(pred.stance_evidence[0])
+    start = text.index(best)
+    assert ev == [
+        {"start": start, "end": start + len(best), "text": best, "rule": "strategic.sentence"}
+    ]
+    assert pred.stance[1] == "none" and json.loads(pred.stance_evidence[1]) == []

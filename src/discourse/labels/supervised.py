@@ -294,7 +294,9 @@ def _best_raw_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
 
 
 @labelers.register(
-    "embed-logreg", version="2", description="logistic regression on cached MiniLM embeddings"
+    "embed-logreg",
+    version="3",
+    description="logistic regression on cached MiniLM embeddings; deciding-sentence evidence",
 )
 class EmbeddingLogReg(BaseLabeler):
     """Logistic regression on sentence embeddings.
@@ -318,11 +320,21 @@ class EmbeddingLogReg(BaseLabeler):
         Factor on the rules' per-label scores when they are features (``combined``); 3.0 was
         chosen by 5-fold cross-validation on train + dev (1.0 to 8.0 tried; the test split was
         not used). Saved with the weights.
+    ngram_features
+        Size of the word 1-3-gram TF-IDF vocabulary added to the stance model's features
+        (:class:`~discourse.labels.ngrams.NgramTfidf`; 0: none). ``None`` takes the labeler's
+        default (:attr:`default_ngram_features`: 0 for ``embed-logreg``, 2000 for ``combined``).
+    ngram_scale
+        Factor on the n-gram features (their rows have unit norm, like the embedding).
     """
 
     name = "embed-logreg"
-    version = "2"
+    version = "3"
     use_rules = False
+    #: n-gram vocabulary size when ``ngram_features`` is ``None``
+    default_ngram_features = 0
+    #: quote the deciding sentence when a non-none stance has no rule evidence
+    sentence_evidence = True
 
     def __init__(
         self,
@@ -333,6 +345,8 @@ class EmbeddingLogReg(BaseLabeler):
         weights: str | Path | None = None,
         embedding_backend: str = "minilm",
         rule_weight: float = 3.0,
+        ngram_features: int | None = None,
+        ngram_scale: float = 2.0,
     ) -> None:
         super().__init__(codebook)
         self.cache_dir = cache_dir
@@ -341,6 +355,8 @@ class EmbeddingLogReg(BaseLabeler):
         self.weights = weights
         self.embedding_backend = embedding_backend
         self.rule_weight = rule_weight
+        self.ngram_features = ngram_features
+        self.ngram_scale = ngram_scale
 
     # -- features ----------------------------------------------------------------------------
     def _embedder(self) -> EmbeddingCache:
@@ -367,6 +383,27 @@ class EmbeddingLogReg(BaseLabeler):
         weight = getattr(self, "rule_weight_", self.rule_weight)
         return np.hstack([X, weight * R.reshape(len(texts), len(names))]), all_matches
 
+    def _stance_features(self, X: np.ndarray, texts: Sequence[str]) -> Any:
+        """The stance model's features: ``X`` plus the scaled n-gram TF-IDF (sparse) if fitted."""
+        ngrams = getattr(self, "ngrams_", None)
+        if ngrams is None:
+            return X
+        import scipy.sparse as sp
+
+        T = ngrams.transform(texts) * self.ngram_scale_
+        return sp.hstack([sp.csr_matrix(X), T], format="csr")
+
+    def _fit_ngrams(self, texts: Sequence[str]) -> None:
+        n = self.ngram_features if self.ngram_features is not None else self.default_ngram_features
+        if int(n) != n or n < 0:
+            raise ValueError(f"ngram_features must be a whole number >= 0, got {n!r}")
+        if not np.isfinite(self.ngram_scale) or self.ngram_scale <= 0:
+            raise ValueError(f"ngram_scale must be a positive number, got {self.ngram_scale!r}")
+        from discourse.labels.ngrams import NgramTfidf
+
+        self.ngrams_ = NgramTfidf(max_features=int(n)).fit(texts) if n else None
+        self.ngram_scale_ = float(self.ngram_scale)
+
     # -- fit / predict -----------------------------------------------------------------------
     def fit(self, texts: Sequence[str], gold: pd.DataFrame) -> EmbeddingLogReg:
         """Fit the stance and theme models on ``texts`` with gold labels ``gold``."""
@@ -374,9 +411,11 @@ class EmbeddingLogReg(BaseLabeler):
         self.codebook_ = cb
         self.rule_weight_ = float(self.rule_weight)
         X, _ = self._features(texts)
+        self._fit_ngrams(texts)
+        Xs = self._stance_features(X, texts)
         y_stance = gold["stance"].astype(str).tolist()
-        self.stance_model_, self.stance_c_ = _fit_logreg(X, y_stance, self.seed, False)
-        report: dict[str, Any] = {"stance": self._calibrate_stance(X, np.array(y_stance))}
+        self.stance_model_, self.stance_c_ = _fit_logreg(Xs, y_stance, self.seed, False)
+        report: dict[str, Any] = {"stance": self._calibrate_stance(Xs, np.array(y_stance))}
         self.theme_models_: dict[str, Any] = {}
         self.theme_thresholds_: dict[str, float] = {}
         self.theme_calibration_: dict[str, dict[str, float]] = {}
@@ -467,19 +506,30 @@ class EmbeddingLogReg(BaseLabeler):
         self._ensure_fitted()
         cb = self._cb()
         X, all_matches = self._features(texts)
-        raw = self.stance_model_.proba(X)
+        Xs = self._stance_features(X, texts)
+        width = getattr(self.stance_model_, "coef", np.zeros((0, Xs.shape[1]))).shape[1]
+        if width != Xs.shape[1]:
+            raise ValueError(
+                f"{self.name}: the stance model has {width} weights per class but this run gives "
+                f"{Xs.shape[1]} features (embedding, rule scores, n-grams); refit the weights"
+            )
+        raw = self.stance_model_.proba(Xs)
         ps = apply_temperature(raw, self.stance_calibration_)
         preds, confs = _stance_choice(raw, ps, self.stance_decision_)
         classes = self.stance_model_.classes
         rows = []
         theme_p = {t: self._theme_proba(t, X) for t in cb.theme_names}
+        need: list[int] = []
         for i in range(len(texts)):
             stance = classes[int(preds[i])]
             matches = all_matches[i] if all_matches is not None else []
+            spans = evidence_spans(matches, stance)
+            if not spans and stance != cb.stance.default and self.sentence_evidence:
+                need.append(i)
             row: dict[str, Any] = {
                 "stance": stance,
                 "stance_score": float(confs[i]),
-                "stance_evidence": evidence_json(evidence_spans(matches, stance)),
+                "stance_evidence": evidence_json(spans),
             }
             for t in cb.theme_names:
                 p = float(theme_p[t][i])
@@ -488,7 +538,65 @@ class EmbeddingLogReg(BaseLabeler):
                 row[f"{t}_score"] = p
                 row[f"{t}_evidence"] = evidence_json(evidence_spans(matches, t) if present else [])
             rows.append(row)
+        self._sentence_evidence(texts, rows, need)
         return rows
+
+    def _sentence_evidence(
+        self, texts: list[str], rows: list[dict[str, Any]], need: list[int]
+    ) -> None:
+        """Evidence for the stance of rows ``need`` (non-none labels the rules found no evidence
+        for): the sentence of the unit that this model, reading it alone, gives the highest
+        calibrated probability of that stance, if that probability is at least 0.5; failing a
+        single sentence, the best run of two or three consecutive sentences (rule
+        ``<label>.sentence`` either way). Units of one sentence quote themselves; a label that
+        no part of its unit supports on its own keeps no evidence."""
+        from discourse.segment.sentences import sentence_spans
+
+        spans = {
+            i: [(s0, e0) for s0, e0 in sentence_spans(texts[i]) if texts[i][s0:e0].strip()]
+            for i in need
+        }
+        todo = list(need)
+        for width in (1, 2, 3):
+            owners = [
+                (i, sp[k][0], sp[k + width - 1][1])
+                for i in todo
+                for sp in [spans[i]]
+                for k in range(len(sp) - width + 1)
+                if width == 1 or len(sp) > width
+            ]
+            owners = [o for o in owners if len(texts[o[0]][o[1] : o[2]].split()) >= 3]
+            if not owners:
+                continue
+            found = self._best_pieces(texts, rows, owners)
+            for i, (s0, e0) in found.items():
+                span = {
+                    "start": s0,
+                    "end": e0,
+                    "text": texts[i][s0:e0],
+                    "rule": f"{rows[i]['stance']}.sentence",
+                }
+                rows[i]["stance_evidence"] = evidence_json([span])
+            todo = [i for i in todo if i not in found]
+            if not todo:
+                return
+
+    def _best_pieces(
+        self, texts: list[str], rows: list[dict[str, Any]], owners: list[tuple[int, int, int]]
+    ) -> dict[int, tuple[int, int]]:
+        """For each row among ``owners`` (row, start, end), the piece with the highest calibrated
+        probability of the row's stance, if it is at least 0.5."""
+        pieces = [texts[i][s0:e0] for i, s0, e0 in owners]
+        X, _ = self._features(pieces)
+        raw = self.stance_model_.proba(self._stance_features(X, pieces))
+        probs = apply_temperature(raw, self.stance_calibration_)
+        classes = self.stance_model_.classes
+        best: dict[int, tuple[float, int, int]] = {}
+        for (i, s0, e0), p in zip(owners, probs):
+            score = float(p[classes.index(rows[i]["stance"])])
+            if score >= 0.5 and (i not in best or score > best[i][0]):
+                best[i] = (score, s0, e0)
+        return {i: (s0, e0) for i, (_, s0, e0) in best.items()}
 
     def _theme_proba(self, theme: str, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of ``theme`` for each row of ``X``."""
@@ -511,6 +619,11 @@ class EmbeddingLogReg(BaseLabeler):
             "embedding_model": self._embedder().model_id,
             "use_rules": self.use_rules,
             "rule_weight": getattr(self, "rule_weight_", self.rule_weight),
+            "ngrams": (
+                None
+                if getattr(self, "ngrams_", None) is None
+                else {**self.ngrams_.to_dict(), "scale": self.ngram_scale_}
+            ),
             "stance": self.stance_model_.to_dict(),
             "themes": {t: m.to_dict() for t, m in self.theme_models_.items()},
             # copies: editing the returned data must not change the fitted labeler
@@ -550,12 +663,22 @@ class EmbeddingLogReg(BaseLabeler):
                 "backend, or fit weights for this one with `discourse train --embedding-backend`"
             )
         self.stance_model_ = _from_dict(data["stance"])
+        self._load_ngrams(data.get("ngrams"), path)
         self.theme_models_ = {t: _from_dict(d) for t, d in data["themes"].items()}
         self.theme_thresholds_ = {t: float(v) for t, v in data["theme_thresholds"].items()}
         self._load_calibration(data.get("calibration"))
         # weights saved before rule_weight existed were fitted on unscaled rule scores
         self.rule_weight_ = float(data.get("rule_weight", 1.0))
         self.codebook_ = cb
+
+    def _load_ngrams(self, saved: dict[str, Any] | None, path: str | Path) -> None:
+        """The n-gram features of saved weights (widths are checked when predicting)."""
+        from discourse.labels.ngrams import NgramTfidf
+
+        self.ngrams_ = None if not saved else NgramTfidf.from_dict(saved)
+        self.ngram_scale_ = float(saved["scale"]) if saved else float(self.ngram_scale)
+        if saved and (not np.isfinite(self.ngram_scale_) or self.ngram_scale_ <= 0):
+            raise ValueError(f"{path}: ngrams.scale must be a positive number")
 
     def _load_calibration(self, saved: dict[str, Any] | None) -> None:
         """Calibration maps from saved weights; weights saved before calibration existed keep
@@ -587,14 +710,20 @@ class EmbeddingLogReg(BaseLabeler):
 
 @labelers.register(
     "combined",
-    version="3",
-    description="logistic regression on MiniLM embeddings + weighted rule scores; rule evidence",
+    version="4",
+    description=(
+        "logistic regression on MiniLM embeddings + weighted rule scores (+ word n-grams for "
+        "stance); rule evidence"
+    ),
 )
 class CombinedLabeler(EmbeddingLogReg):
     """Embeddings plus the rules labeler's scores (times ``rule_weight``) as features; evidence
     from the rules. Version 2: rule scores weighted 3.0 (version 1: 1.0). Version 3: calibrated
-    scores, thresholds on calibrated probabilities, rejected options not evidence."""
+    scores, thresholds on calibrated probabilities, rejected options not evidence. Version 4:
+    word 1-3-gram TF-IDF (2,000 n-grams) in the stance model's features; a stance the rules
+    found no evidence for quotes its deciding sentence (both labelers: ``embed-logreg`` 3)."""
 
     name = "combined"
-    version = "3"
+    version = "4"
     use_rules = True
+    default_ngram_features = 2000

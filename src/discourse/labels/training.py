@@ -396,8 +396,10 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             "Groups are the units' `sampling` column (data/annotations/README.md): `seed` = the "
             "five seed documents; `contact_keyword`, `random`, `enrichment_keyword` = r/BreakUps "
             "posts of at most 800 words; `long_post` = r/BreakUps posts of 801-1,500 words; "
-            "`external_keyword` = posts from four other subreddits. Groups are small: read the "
-            "supports before the scores.",
+            "`external_keyword` = posts from four other subreddits; `rare_keyword`, `ex_topic` = "
+            "round 5, posts from r/BreakUps and the four other subreddits about an ex or a "
+            "breakup (with / without a keyword filter aimed at the rare stances). Groups are "
+            "small: read the supports before the scores.",
             "",
             markdown_table(report.group_table(report.default)),
             "",
