@@ -56,7 +56,9 @@ def make_pairs(
 
 
 @labelers.register(
-    "setfit", version="1", description="contrastively fine-tuned MiniLM + logistic heads"
+    "setfit",
+    version="2",
+    description="contrastively fine-tuned MiniLM + logistic heads; deciding-sentence evidence",
 )
 class SetFitLabeler(EmbeddingLogReg):
     """Fine-tuned sentence encoder with logistic-regression heads.
@@ -78,7 +80,7 @@ class SetFitLabeler(EmbeddingLogReg):
     """
 
     name = "setfit"
-    version = "1"
+    version = "2"
     use_rules = False
 
     def __init__(
