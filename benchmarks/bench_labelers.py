@@ -2,9 +2,10 @@
 
 Each labeler runs in its own child process (so peak memory is its own), with a cold, in-memory
 embedding cache (every segment is embedded, as in a first run), after a warm-up call on five
-texts that loads the models. Reported: segments/s, words/s, CPU seconds and peak RSS of the
-labelling call, and, with ``--accuracy``, stance macro-F1 and mean theme F1 on the hand-coded
-test split (the same numbers ``discourse train`` reports, recomputed with these weights).
+texts that loads the models. Reported: segments/s, words/s and CPU seconds of the labelling
+call, the child process's peak RSS (model loading included), and, with ``--accuracy``, stance
+macro-F1 and mean theme F1 on the hand-coded test split (the same numbers ``discourse train``
+reports, recomputed with these weights).
 
 Usage::
 

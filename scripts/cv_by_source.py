@@ -1,4 +1,5 @@
-"""Cross-validated labeler scores by source, on train + dev only (neither test split is read).
+"""Cross-validated labeler scores by source, on train + dev only (the test splits are read only
+with ``--held-out``, to report an ablation after a choice was made).
 
 The held-out test split has 20 units from the seed documents (advice articles, video
 transcripts, reader comments), too few to say how a labeler does on that kind of source. This
@@ -70,7 +71,8 @@ def out_of_fold(
         for spec in names:
             name, settings = parse_spec(spec)
             kwargs = {} if name == "rules" else {"cache_dir": cache_dir, "seed": 13}
-            model = make_labeler(name, cb, **kwargs, **settings).fit(train.text.tolist(), train)
+            model = make_labeler(name, cb, **{**kwargs, **settings})
+            model.fit(train.text.tolist(), train)
             pred = model.predict(held.text.tolist()).reset_index(drop=True)
             parts[spec].append(pred.assign(unit_id=held.unit_id.to_numpy()))
     return {
@@ -117,7 +119,8 @@ def held_out(annotations: str, names: list[str], cb: Codebook, cache_dir: str | 
     for spec in names:
         name, settings = parse_spec(spec)
         kwargs = {} if name == "rules" else {"cache_dir": cache_dir, "seed": 13}
-        model = make_labeler(name, cb, **kwargs, **settings).fit(fit_on.text.tolist(), fit_on)
+        model = make_labeler(name, cb, **{**kwargs, **settings})
+        model.fit(fit_on.text.tolist(), fit_on)
         for split in ("test", "test-synthetic"):
             part = gold[gold.split == split].reset_index(drop=True)
             pred = model.predict(part.text.tolist()).reset_index(drop=True)
@@ -154,6 +157,8 @@ def main() -> None:
         "(to report an ablation after the choice was made, never to make it)",
     )
     args = ap.parse_args()
+    if args.repeats < 1 or args.folds < 2:
+        raise SystemExit("--repeats must be >= 1 and --folds >= 2")
     cb = load_codebook()
     gold = load_annotations(Path(args.annotations), cb).gold()
     gold = gold[gold.split.isin(["train", "dev"])].reset_index(drop=True)

@@ -39,14 +39,49 @@ def test_round_trip_through_json() -> None:
     )
 
 
-def test_bad_data_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"idf": "drop-last"}, "differ in length"),
+        ({"vocabulary": "repeat"}, "repeat"),
+        ({"ngram_range": [2, 1]}, "ngram_range"),
+        ({"ngram_range": [1]}, "ngram_range"),
+        ({"ngram_range": [1, 10**9]}, "ngram_range"),
+        ({"idf": None}, "idf must be a list"),
+        ({"idf": "nested"}, "idf must be a list"),
+        ({"idf": "nan"}, "finite"),
+        ({"idf": "negative"}, "> 0"),
+        ({"vocabulary": "ints"}, "non-empty strings"),
+        ({"max_features": -5}, "max_features"),
+        ({"max_features": 1}, "more than max_features"),
+        ({"min_df": True}, "min_df"),
+        ({"idf": "missing"}, "missing idf"),
+    ],
+)
+def test_bad_data_is_refused(change: dict, message: str) -> None:
+    """Weights files are untrusted: every malformed block is a clear ValueError when loading,
+    not a crash deep in scipy when predicting."""
     data = NgramTfidf(max_features=20).fit(TEXTS).to_dict()
-    with pytest.raises(ValueError, match="differ in length"):
-        NgramTfidf.from_dict({**data, "idf": data["idf"][:-1]})
-    with pytest.raises(ValueError, match="repeat"):
-        NgramTfidf.from_dict({**data, "vocabulary": [data["vocabulary"][0]] * len(data["idf"])})
-    with pytest.raises(ValueError, match="ngram_range"):
-        NgramTfidf.from_dict({**data, "ngram_range": [2, 1]})
+    ((key, value),) = change.items()
+    special = {
+        "drop-last": data["idf"][:-1],
+        "repeat": [data["vocabulary"][0]] * len(data["idf"]),
+        "nested": [[v] for v in data["idf"]],
+        "nan": [float("nan"), *data["idf"][1:]],
+        "negative": [-1.0, *data["idf"][1:]],
+        "ints": list(range(len(data["idf"]))),
+    }
+    if value == "missing":
+        del data[key]
+    else:
+        data[key] = special.get(value, value) if isinstance(value, str) else value
+    with pytest.raises(ValueError, match=message):
+        NgramTfidf.from_dict(data)
+
+
+def test_not_a_mapping_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected a mapping"):
+        NgramTfidf.from_dict(["not", "a", "dict"])
     with pytest.raises(ValueError, match="max_features"):
         NgramTfidf(max_features=0).fit(TEXTS)
 

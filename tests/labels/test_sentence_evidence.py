@@ -52,3 +52,11 @@ def test_the_whole_unit_is_not_its_own_evidence() -> None:
     split, whole = "It has alpha here. It has beta there.", "One sentence with alpha and beta."
     ev_split, ev_whole = _evidence([split, whole])
     assert ev_split == [] and ev_whole[0]["text"] == whole
+
+
+def test_lower_case_sentences_are_split_and_spans_trimmed() -> None:
+    """ASR-like lower-case text is several sentences, not one; spans carry no outer space."""
+    text = "  i went no contact. it has alpha and beta here.\r\nand the rest is more words.  "
+    (ev,) = _evidence([text])
+    assert ev[0]["text"] == "it has alpha and beta here."
+    assert text[ev[0]["start"] : ev[0]["end"]] == ev[0]["text"]

@@ -144,3 +144,30 @@ def test_a_label_without_rule_evidence_quotes_its_deciding_sentence(tmp_path: Pa
         {"start": start, "end": start + len(best), "text": best, "rule": "strategic.sentence"}
     ]
     assert pred.stance[1] == "none" and json.loads(pred.stance_evidence[1]) == []
+
+
+def test_single_class_stance_with_ngrams_predicts(tmp_path: Path) -> None:
+    """A stance model with one class (a constant) reads the sparse n-gram features too."""
+    gold = GOLD.assign(stance="strategic")
+    model = make_labeler("combined", cache_dir=tmp_path / "cache").fit(TEXTS, gold)
+    pred = model.predict(TEXTS[:2])
+    assert (pred.stance == "strategic").all() and (pred.stance_score == 1.0).all()
+    model.save(tmp_path / "w.json")
+    again = make_labeler("combined", weights=tmp_path / "w.json", cache_dir=tmp_path / "cache")
+    pd.testing.assert_frame_equal(pred, again.predict(TEXTS[:2]))
+
+
+def test_malformed_ngram_block_names_the_file(tmp_path: Path) -> None:
+    model = make_labeler("combined", cache_dir=tmp_path / "cache").fit(TEXTS, GOLD)
+    model.save(tmp_path / "w.json")
+    data = json.loads((tmp_path / "w.json").read_text())
+    for block, message in (
+        ("abc", "expected a mapping"),
+        ({**data["ngrams"], "scale": None}, "scale must be a number"),
+        ({**data["ngrams"], "scale": -1.0}, "positive"),
+        ({**data["ngrams"], "idf": [float("inf")] * len(data["ngrams"]["idf"])}, "finite"),
+    ):
+        (tmp_path / "bad.json").write_text(json.dumps({**data, "ngrams": block}))
+        bad = make_labeler("combined", weights=tmp_path / "bad.json", cache_dir=tmp_path / "c")
+        with pytest.raises(ValueError, match=f"bad.json: .*{message}"):
+            bad.predict(TEXTS[:1])

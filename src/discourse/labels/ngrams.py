@@ -3,8 +3,10 @@
 The stance model of ``combined`` reads these next to the sentence embedding and the rule
 scores. An embedding of a whole unit averages its sentences, so the phrase that decides a
 stance ("get him back", "trust your gut", "no rule fits everyone") is diluted in a long unit;
-word 1-3-grams keep it. Cross-validated on the real train + dev units, adding them raised
-stance macro-F1 from 0.52 to 0.59 (``scripts/ablate_stance_features.py``).
+word 1-3-grams keep it. What they bought, measured (README, "Labels"; ``scripts/
+cv_by_source.py --labelers combined:ngram_features=0,combined --repeats 3 --held-out``): no
+measurable change in cross-validation on the real units (stance macro-F1 0.529 without, 0.522
+with), +0.09 on the project's synthetic advice-genre units, +0.05 on the real test split.
 
 The vocabulary and IDF are learnt with scikit-learn's ``TfidfVectorizer`` and kept as lists;
 :meth:`NgramTfidf.transform` recomputes the same matrix from them with a fixed-vocabulary
@@ -93,16 +95,58 @@ class NgramTfidf:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> NgramTfidf:
-        """Rebuild from :meth:`to_dict` data; the vocabulary and IDF must have equal length."""
-        lo, hi = (int(v) for v in d["ngram_range"])
-        out = cls(int(d["max_features"]), (lo, hi), int(d["min_df"]))
-        out.vocabulary_ = [str(t) for t in d["vocabulary"]]
-        out.idf_ = np.asarray(d["idf"], dtype=np.float64)
-        if len(out.vocabulary_) != len(out.idf_) or len(set(out.vocabulary_)) != len(
-            out.vocabulary_
+    def from_dict(cls, d: Any) -> NgramTfidf:
+        """Rebuild from :meth:`to_dict` data, validated (weights files are untrusted input):
+        a mapping with ``max_features`` (int >= 1), ``ngram_range`` ([lo, hi] with
+        1 <= lo <= hi <= :data:`MAX_N`), ``min_df`` (int >= 1), ``vocabulary`` (distinct
+        strings) and ``idf`` (finite numbers > 0, one per term)."""
+
+        def bad(what: str) -> ValueError:
+            return ValueError(f"n-gram features: {what}")
+
+        if not isinstance(d, dict):
+            raise bad(f"expected a mapping, got {type(d).__name__}")
+        missing = [
+            k for k in ("max_features", "ngram_range", "min_df", "vocabulary", "idf") if k not in d
+        ]
+        if missing:
+            raise bad(f"missing {', '.join(missing)}")
+        for key in ("max_features", "min_df"):
+            if not _is_int(d[key]) or d[key] < 1:
+                raise bad(f"{key} must be a whole number >= 1, got {d[key]!r}")
+        rng = d["ngram_range"]
+        if (
+            not isinstance(rng, list | tuple)
+            or len(rng) != 2
+            or not all(_is_int(v) for v in rng)
+            or not 1 <= rng[0] <= rng[1] <= MAX_N
         ):
-            raise ValueError("n-gram features: vocabulary and idf differ in length or repeat")
-        if not 1 <= lo <= hi:
-            raise ValueError(f"n-gram features: bad ngram_range {d['ngram_range']!r}")
+            raise bad(f"bad ngram_range {rng!r} (need [lo, hi], 1 <= lo <= hi <= {MAX_N})")
+        vocab, idf = d["vocabulary"], d["idf"]
+        if not isinstance(vocab, list) or not all(isinstance(t, str) and t for t in vocab):
+            raise bad("vocabulary must be a list of non-empty strings")
+        if not isinstance(idf, list) or not all(_is_number(v) for v in idf):
+            raise bad("idf must be a list of numbers")
+        if len(vocab) != len(idf) or len(set(vocab)) != len(vocab):
+            raise bad("vocabulary and idf differ in length or repeat")
+        if len(vocab) > int(d["max_features"]):
+            raise bad(f"{len(vocab)} terms, more than max_features {d['max_features']}")
+        values = np.asarray(idf, dtype=np.float64)
+        if values.size and (not np.isfinite(values).all() or (values <= 0).any()):
+            raise bad("idf values must be finite and > 0")
+        out = cls(int(d["max_features"]), (int(rng[0]), int(rng[1])), int(d["min_df"]))
+        out.vocabulary_ = list(vocab)
+        out.idf_ = values.reshape(-1)
         return out
+
+
+#: Largest n accepted from a weights file (the count of n-grams grows with n times the words).
+MAX_N = 5
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,8 @@ class _Constant:
         self.classes = classes
         self.value = value
 
-    def proba(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(X), len(self.classes)))
+    def proba(self, X: Any) -> np.ndarray:
+        out = np.zeros((X.shape[0], len(self.classes)))  # X may be sparse (n-gram features)
         out[:, self.classes.index(self.value)] = 1.0
         return out
 
@@ -262,6 +263,28 @@ def _choose_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, An
     return chosen, info
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+
+
+def _evidence_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` for evidence, trimmed of surrounding whitespace:
+    :func:`~discourse.segment.sentences.sentence_spans`, each further split after a full stop,
+    question or exclamation mark followed by space, so that lower-case text ("i went no contact.
+    he will miss you.") is not one sentence."""
+    from discourse.segment.sentences import sentence_spans
+
+    out: list[tuple[int, int]] = []
+    for s0, e0 in sentence_spans(text):
+        cuts = [s0, *(m.end() for m in _SENTENCE_END.finditer(text, s0, e0)), e0]
+        for a, b in zip(cuts, cuts[1:]):
+            piece = text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            if b - trail > a + lead:
+                out.append((a + lead, b - trail))
+    return out
+
+
 def _ece(score: np.ndarray, outcome: np.ndarray) -> float:
     from discourse.labels.evaluate import expected_calibration_error
 
@@ -371,8 +394,10 @@ class EmbeddingLogReg(BaseLabeler):
             self.rules_ = RuleLabeler(self._cb(), tune=False)
         return self.rules_
 
-    def _features(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[Any]] | None]:
-        X = self._embedder().encode(list(texts))
+    def _features(
+        self, texts: Sequence[str], embedder: EmbeddingCache | None = None
+    ) -> tuple[np.ndarray, list[list[Any]] | None]:
+        X = (embedder or self._embedder()).encode(list(texts))
         if not self.use_rules:
             return X, None
         rules = self._rules()
@@ -550,12 +575,7 @@ class EmbeddingLogReg(BaseLabeler):
         single sentence, the best run of two or three consecutive sentences (rule
         ``<label>.sentence`` either way). Units of one sentence quote themselves; a label that
         no part of its unit supports on its own keeps no evidence."""
-        from discourse.segment.sentences import sentence_spans
-
-        spans = {
-            i: [(s0, e0) for s0, e0 in sentence_spans(texts[i]) if texts[i][s0:e0].strip()]
-            for i in need
-        }
+        spans = {i: _evidence_sentences(texts[i]) for i in need}
         todo = list(need)
         for width in (1, 2, 3):
             owners = [
@@ -587,7 +607,9 @@ class EmbeddingLogReg(BaseLabeler):
         """For each row among ``owners`` (row, start, end), the piece with the highest calibrated
         probability of the row's stance, if it is at least 0.5."""
         pieces = [texts[i][s0:e0] for i, s0, e0 in owners]
-        X, _ = self._features(pieces)
+        # in memory: the run's embedding cache holds the units, not every candidate piece
+        cache = self._embedder()
+        X, _ = self._features(pieces, EmbeddingCache(None, cache.model, cache.model_id))
         raw = self.stance_model_.proba(self._stance_features(X, pieces))
         probs = apply_temperature(raw, self.stance_calibration_)
         classes = self.stance_model_.classes
@@ -671,14 +693,25 @@ class EmbeddingLogReg(BaseLabeler):
         self.rule_weight_ = float(data.get("rule_weight", 1.0))
         self.codebook_ = cb
 
-    def _load_ngrams(self, saved: dict[str, Any] | None, path: str | Path) -> None:
-        """The n-gram features of saved weights (widths are checked when predicting)."""
+    def _load_ngrams(self, saved: Any, path: str | Path) -> None:
+        """The n-gram features of saved weights (``None``: weights without them); a malformed
+        block is refused with a ValueError naming the file. Widths are checked when predicting."""
         from discourse.labels.ngrams import NgramTfidf
 
-        self.ngrams_ = None if not saved else NgramTfidf.from_dict(saved)
-        self.ngram_scale_ = float(saved["scale"]) if saved else float(self.ngram_scale)
-        if saved and (not np.isfinite(self.ngram_scale_) or self.ngram_scale_ <= 0):
+        self.ngram_scale_ = float(self.ngram_scale)
+        self.ngrams_ = None
+        if saved is None:
+            return
+        try:
+            self.ngrams_ = NgramTfidf.from_dict(saved)
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
+        scale = saved.get("scale")
+        if not isinstance(scale, int | float) or isinstance(scale, bool):
+            raise ValueError(f"{path}: ngrams.scale must be a number, got {scale!r}")
+        if not np.isfinite(scale) or scale <= 0:
             raise ValueError(f"{path}: ngrams.scale must be a positive number")
+        self.ngram_scale_ = float(scale)
 
     def _load_calibration(self, saved: dict[str, Any] | None) -> None:
         """Calibration maps from saved weights; weights saved before calibration existed keep
