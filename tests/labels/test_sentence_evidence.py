@@ -12,21 +12,20 @@ class _Stub(EmbeddingLogReg):
     """Supports a piece of text only when it holds both "alpha" and "beta"."""
 
     def _best_pieces(
-        self, texts: list[str], owners: list[tuple[tuple[int, str, str], int, int]]
-    ) -> dict[tuple[int, str, str], tuple[int, int]]:
-        out: dict[tuple[int, str, str], tuple[int, int]] = {}
-        for key, s0, e0 in owners:
-            piece = texts[key[0]][s0:e0]
-            if "alpha" in piece and "beta" in piece and key not in out:
-                out[key] = (s0, e0)
+        self, texts: list[str], rows: list[dict[str, Any]], owners: list[tuple[int, int, int]]
+    ) -> dict[int, tuple[int, int]]:
+        out: dict[int, tuple[int, int]] = {}
+        for i, s0, e0 in owners:
+            piece = texts[i][s0:e0]
+            if "alpha" in piece and "beta" in piece and i not in out:
+                out[i] = (s0, e0)
         return out
 
 
-def _evidence(texts: list[str], column: str = "stance") -> list[list[dict[str, Any]]]:
-    rows = [{"stance": "strategic", "stance_evidence": "[]", "shame_evidence": "[]"} for _ in texts]
-    label = "strategic" if column == "stance" else column
-    _Stub()._sentence_evidence(texts, rows, [(i, column, label) for i in range(len(texts))])
-    return [json.loads(r[f"{column}_evidence"]) for r in rows]
+def _evidence(texts: list[str]) -> list[list[dict[str, Any]]]:
+    rows = [{"stance": "strategic", "stance_evidence": "[]"} for _ in texts]
+    _Stub()._sentence_evidence(texts, rows, list(range(len(texts))))
+    return [json.loads(r["stance_evidence"]) for r in rows]
 
 
 def test_one_sentence_first_then_runs_of_two_or_three() -> None:
@@ -61,16 +60,3 @@ def test_lower_case_sentences_are_split_and_spans_trimmed() -> None:
     (ev,) = _evidence([text])
     assert ev[0]["text"] == "it has alpha and beta here."
     assert text[ev[0]["start"] : ev[0]["end"]] == ev[0]["text"]
-
-
-def test_a_theme_gets_its_deciding_sentence_too() -> None:
-    text = "Nothing here at all. Then alpha and beta together."
-    (ev,) = _evidence([text], column="shame")
-    assert ev == [
-        {
-            "start": text.index("Then"),
-            "end": len(text),
-            "text": "Then alpha and beta together.",
-            "rule": "shame.sentence",
-        }
-    ]

@@ -356,8 +356,7 @@ class EmbeddingLogReg(BaseLabeler):
     use_rules = False
     #: n-gram vocabulary size when ``ngram_features`` is ``None``
     default_ngram_features = 0
-    #: quote the deciding sentence when a label (a stance other than none, a present theme) has
-    #: no rule evidence
+    #: quote the deciding sentence when a non-none stance has no rule evidence
     sentence_evidence = True
 
     def __init__(
@@ -545,13 +544,13 @@ class EmbeddingLogReg(BaseLabeler):
         classes = self.stance_model_.classes
         rows = []
         theme_p = {t: self._theme_proba(t, X) for t in cb.theme_names}
-        need: list[tuple[int, str, str]] = []
+        need: list[int] = []
         for i in range(len(texts)):
             stance = classes[int(preds[i])]
             matches = all_matches[i] if all_matches is not None else []
             spans = evidence_spans(matches, stance)
-            if not spans and stance != cb.stance.default:
-                need.append((i, "stance", stance))
+            if not spans and stance != cb.stance.default and self.sentence_evidence:
+                need.append(i)
             row: dict[str, Any] = {
                 "stance": stance,
                 "stance_score": float(confs[i]),
@@ -562,83 +561,64 @@ class EmbeddingLogReg(BaseLabeler):
                 present = int(p >= self.theme_thresholds_[t])
                 row[t] = present
                 row[f"{t}_score"] = p
-                theme_spans = evidence_spans(matches, t) if present else []
-                if present and not theme_spans:
-                    need.append((i, t, t))
-                row[f"{t}_evidence"] = evidence_json(theme_spans)
+                row[f"{t}_evidence"] = evidence_json(evidence_spans(matches, t) if present else [])
             rows.append(row)
-        if self.sentence_evidence:
-            self._sentence_evidence(texts, rows, need)
+        self._sentence_evidence(texts, rows, need)
         return rows
 
     def _sentence_evidence(
-        self, texts: list[str], rows: list[dict[str, Any]], need: list[tuple[int, str, str]]
+        self, texts: list[str], rows: list[dict[str, Any]], need: list[int]
     ) -> None:
-        """Evidence for the labels in ``need`` (row, column, label): a stance other than none,
-        or a present theme, that the rules found no evidence for. It is the sentence of the
-        unit that this model, reading it alone, gives the highest calibrated probability of the
-        label, if that probability reaches the label's decision point (0.5 for a stance, the
-        theme's threshold for a theme); failing a single sentence, the best run of two or three
-        consecutive sentences (rule ``<label>.sentence`` either way). Units of one sentence
-        quote themselves; a label that no part of its unit supports on its own keeps no
-        evidence."""
-        spans = {i: _evidence_sentences(texts[i]) for i in {key[0] for key in need}}
+        """Evidence for the stance of rows ``need`` (non-none labels the rules found no evidence
+        for): the sentence of the unit that this model, reading it alone, gives the highest
+        calibrated probability of that stance, if that probability is at least 0.5; failing a
+        single sentence, the best run of two or three consecutive sentences (rule
+        ``<label>.sentence`` either way). Units of one sentence quote themselves; a label that
+        no part of its unit supports on its own keeps no evidence."""
+        spans = {i: _evidence_sentences(texts[i]) for i in need}
         todo = list(need)
         for width in (1, 2, 3):
             owners = [
-                (key, sp[k][0], sp[k + width - 1][1])
-                for key in todo
-                for sp in [spans[key[0]]]
+                (i, sp[k][0], sp[k + width - 1][1])
+                for i in todo
+                for sp in [spans[i]]
                 for k in range(len(sp) - width + 1)
                 if width == 1 or len(sp) > width
             ]
-            owners = [o for o in owners if len(texts[o[0][0]][o[1] : o[2]].split()) >= 3]
+            owners = [o for o in owners if len(texts[o[0]][o[1] : o[2]].split()) >= 3]
             if not owners:
                 continue
-            found = self._best_pieces(texts, owners)
-            for (i, column, label), (s0, e0) in found.items():
+            found = self._best_pieces(texts, rows, owners)
+            for i, (s0, e0) in found.items():
                 span = {
                     "start": s0,
                     "end": e0,
                     "text": texts[i][s0:e0],
-                    "rule": f"{label}.sentence",
+                    "rule": f"{rows[i]['stance']}.sentence",
                 }
-                rows[i][f"{column}_evidence"] = evidence_json([span])
-            todo = [key for key in todo if key not in found]
+                rows[i]["stance_evidence"] = evidence_json([span])
+            todo = [i for i in todo if i not in found]
             if not todo:
                 return
 
     def _best_pieces(
-        self, texts: list[str], owners: list[tuple[tuple[int, str, str], int, int]]
-    ) -> dict[tuple[int, str, str], tuple[int, int]]:
-        """For each label key among ``owners`` ((row, column, label), start, end), the piece
-        with the highest calibrated probability of the label, if it reaches the label's
-        decision point."""
-        pieces = [texts[key[0]][s0:e0] for key, s0, e0 in owners]
+        self, texts: list[str], rows: list[dict[str, Any]], owners: list[tuple[int, int, int]]
+    ) -> dict[int, tuple[int, int]]:
+        """For each row among ``owners`` (row, start, end), the piece with the highest calibrated
+        probability of the row's stance, if it is at least 0.5."""
+        pieces = [texts[i][s0:e0] for i, s0, e0 in owners]
         # in memory: the run's embedding cache holds the units, not every candidate piece
         cache = self._embedder()
         X, _ = self._features(pieces, EmbeddingCache(None, cache.model, cache.model_id))
-        support = np.zeros(len(owners))
-        cut = np.full(len(owners), 0.5)
-        columns = np.array([key[1] for key, _, _ in owners])
-        stance_rows = np.flatnonzero(columns == "stance")
-        if len(stance_rows):
-            rows_x = X[stance_rows]
-            stance_pieces = [pieces[k] for k in stance_rows]
-            raw = self.stance_model_.proba(self._stance_features(rows_x, stance_pieces))
-            probs = apply_temperature(raw, self.stance_calibration_)
-            classes = self.stance_model_.classes
-            for k, p in zip(stance_rows, probs):
-                support[k] = p[classes.index(owners[k][0][2])]
-        for theme in set(columns) - {"stance"}:
-            idx = np.flatnonzero(columns == theme)
-            support[idx] = self._theme_proba(theme, X[idx])
-            cut[idx] = self.theme_thresholds_[theme]
-        best: dict[tuple[int, str, str], tuple[float, int, int]] = {}
-        for (key, s0, e0), score, limit in zip(owners, support, cut):
-            if score >= limit and (key not in best or score > best[key][0]):
-                best[key] = (float(score), s0, e0)
-        return {key: (s0, e0) for key, (_, s0, e0) in best.items()}
+        raw = self.stance_model_.proba(self._stance_features(X, pieces))
+        probs = apply_temperature(raw, self.stance_calibration_)
+        classes = self.stance_model_.classes
+        best: dict[int, tuple[float, int, int]] = {}
+        for (i, s0, e0), p in zip(owners, probs):
+            score = float(p[classes.index(rows[i]["stance"])])
+            if score >= 0.5 and (i not in best or score > best[i][0]):
+                best[i] = (score, s0, e0)
+        return {i: (s0, e0) for i, (_, s0, e0) in best.items()}
 
     def _theme_proba(self, theme: str, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of ``theme`` for each row of ``X``."""
