@@ -144,6 +144,9 @@ def test_a_label_without_rule_evidence_quotes_its_deciding_sentence(tmp_path: Pa
         {"start": start, "end": start + len(best), "text": best, "rule": "strategic.sentence"}
     ]
     assert pred.stance[1] == "none" and json.loads(pred.stance_evidence[1]) == []
+    # the run's cache holds the units it labelled, not the candidate evidence pieces
+    stored = EmbeddingCache(tmp_path / "cache")._load()
+    assert len(stored) == len(set(TEXTS) | {text})
 
 
 def test_single_class_stance_with_ngrams_predicts(tmp_path: Path) -> None:

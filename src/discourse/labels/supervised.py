@@ -607,9 +607,7 @@ class EmbeddingLogReg(BaseLabeler):
         """For each row among ``owners`` (row, start, end), the piece with the highest calibrated
         probability of the row's stance, if it is at least 0.5."""
         pieces = [texts[i][s0:e0] for i, s0, e0 in owners]
-        # in memory: the run's embedding cache holds the units, not every candidate piece
-        cache = self._embedder()
-        X, _ = self._features(pieces, EmbeddingCache(None, cache.model, cache.model_id))
+        X, _ = self._features(pieces, self._piece_embedder())
         raw = self.stance_model_.proba(self._stance_features(X, pieces))
         probs = apply_temperature(raw, self.stance_calibration_)
         classes = self.stance_model_.classes
@@ -619,6 +617,21 @@ class EmbeddingLogReg(BaseLabeler):
             if score >= 0.5 and (i not in best or score > best[i][0]):
                 best[i] = (score, s0, e0)
         return {i: (s0, e0) for i, (_, s0, e0) in best.items()}
+
+    def _piece_embedder(self) -> Any:
+        """The embedder for candidate evidence pieces: the run's model with an in-memory cache
+        (the run's cache holds the units, not every piece); an embedder that is not an
+        :class:`~discourse.embeddings.EmbeddingCache` (a stand-in) is used as it is."""
+        cache = self._embedder()
+        if not isinstance(cache, EmbeddingCache):
+            return cache
+        return EmbeddingCache(
+            None,
+            model=cache.model,
+            model_id=cache.model_id,
+            chunk_words=cache.chunk_words,
+            batch_size=cache.batch_size,
+        )
 
     def _theme_proba(self, theme: str, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of ``theme`` for each row of ``X``."""
