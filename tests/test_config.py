@@ -76,11 +76,54 @@ def test_readme_configuration_block_is_valid_and_shows_the_defaults(tmp_path) ->
     block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
     path = tmp_path / "config.toml"
     path.write_text(block, encoding="utf-8")
-    (tmp_path / "data" / "annotations").mkdir(parents=True)  # as in the project folder
-    expected = PipelineConfig()
-    # relative paths in a config file resolve against the file's folder
-    expected.analysis.annotations = str((tmp_path / "data" / "annotations").resolve())
-    assert load_config(path) == expected
+    # annotations is commented out: the default, the checkout's data/annotations
+    assert load_config(path) == PipelineConfig()
+    assert "min_period_documents = 5" in block and "min_documents_for_interval = 5" in block
+
+
+def test_annotations_default_is_the_checkouts_folder_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _paths import ROOT
+    from discourse.config import default_annotations_dir, project_root
+
+    monkeypatch.chdir(tmp_path)
+    assert project_root() == ROOT
+    assert default_annotations_dir() == str(ROOT / "data" / "annotations")
+    cfg = PipelineConfig()
+    assert cfg.analysis.annotations == str(ROOT / "data" / "annotations")
+    assert Path(cfg.analysis.annotations).is_absolute()
+    # a config file without the key keeps the default, wherever the file is
+    path = tmp_path / "elsewhere" / "study.toml"
+    path.parent.mkdir()
+    path.write_text("[analysis]\nn_boot = 500\n", encoding="utf-8")
+    assert load_config(path).analysis.annotations == str(ROOT / "data" / "annotations")
+
+
+def test_relative_annotations_in_a_config_file_resolve_against_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = tmp_path / "study"
+    (study / "coded").mkdir(parents=True)
+    path = study / "config.toml"
+    path.write_text('[analysis]\nannotations = "coded"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # not the config file's folder
+    cfg = load_config(path)
+    assert cfg.analysis.annotations == str((study / "coded").resolve())
+    assert "annotations" in cfg.analysis.model_fields_set
+
+
+def test_analysis_thresholds_are_validated() -> None:
+    cfg = PipelineConfig().analysis
+    assert (cfg.min_documents_for_interval, cfg.min_period_segments) == (5, 30)
+    assert cfg.min_period_documents == 5
+    config_from_dict({"analysis": {"min_documents_for_interval": 2, "min_period_segments": 1}})
+    with pytest.raises(ConfigError, match="min_documents_for_interval"):
+        config_from_dict({"analysis": {"min_documents_for_interval": 1}})
+    with pytest.raises(ConfigError, match="min_period_documents"):
+        config_from_dict({"analysis": {"min_period_documents": 0}})
+    with pytest.raises(ConfigError, match="min_period_segments"):
+        config_from_dict({"analysis": {"min_period_segments": "30"}})
 
 
 def test_paths_that_do_not_exist_are_all_listed(tmp_path: Path) -> None:

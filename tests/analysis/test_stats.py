@@ -16,7 +16,7 @@ from discourse.analysis import (
     one_hot,
     prevalence,
 )
-from discourse.analysis.stats import _bootstrap_ratios
+from discourse.analysis.stats import _bootstrap_ratios, has_interval, no_interval_reason
 
 STANCES = ["strategic", "self-healing", "autonomy-first", "none"]
 
@@ -104,18 +104,38 @@ def test_prevalence_is_deterministic() -> None:
     assert not first["ci_low"].equals(other["ci_low"])
 
 
-def test_prevalence_single_cluster_resamples_segments() -> None:
+def test_prevalence_group_below_min_clusters_gets_no_interval() -> None:
     indicators = pd.DataFrame({"shame": [1, 0, 0, 0, 1, 0, 1]})
     groups = pd.Series(["blog"] * 4 + ["forum"] * 3)
     clusters = pd.Series(["d1"] * 4 + ["d2", "d3", "d4"])
     out = prevalence(indicators, groups, clusters, n_boot=500, min_clusters=2).set_index("group")
-    assert out.loc["blog", "resampled"] == "segments"
+    # one document: the estimate, but no interval (never a segment bootstrap in its place)
+    assert out.loc["blog", "resampled"] == "none: 1 document < 2"
     assert out.loc["blog", "n_clusters"] == 1
     assert out.loc["blog", "estimate"] == pytest.approx(1 / 4)
-    # resampling 4 segments with one 1 gives shares in {0, 1/4, ...}: a non-degenerate interval
-    assert out.loc["blog", "ci_low"] < out.loc["blog", "ci_high"]
+    assert math.isnan(out.loc["blog", "ci_low"]) and math.isnan(out.loc["blog", "ci_high"])
     assert out.loc["forum", "resampled"] == "documents"
     assert out.loc["forum", "n_clusters"] == 3
+    assert out.loc["forum", "ci_low"] <= out.loc["forum", "ci_high"]
+    assert has_interval(out["resampled"]).tolist() == [False, True]
+
+
+def test_prevalence_small_group_does_not_change_the_others() -> None:
+    # a group without an interval draws no replicates, so it leaves the others' intervals alone
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({"shame": rng.integers(0, 2, size=40)})
+    clusters = pd.Series([f"d{i // 4}" for i in range(40)])  # 10 documents
+    alone = prevalence(x, pd.Series(["b"] * 40), clusters, n_boot=300)
+    small = pd.DataFrame({"shame": [1, 0, 1]})
+    both = prevalence(
+        pd.concat([small, x], ignore_index=True),
+        pd.Series(["a"] * 3 + ["b"] * 40),
+        pd.concat([pd.Series(["s1", "s1", "s2"]), clusters], ignore_index=True),
+        n_boot=300,
+    ).set_index("group")
+    assert both.loc["a", "resampled"] == "none: 2 documents < 5"
+    assert both.loc["b", "ci_low"] == alone.loc[0, "ci_low"]
+    assert both.loc["b", "ci_high"] == alone.loc[0, "ci_high"]
 
 
 def test_prevalence_without_groups_is_all() -> None:
@@ -415,12 +435,18 @@ def test_log_odds_default_tokenizer() -> None:
     assert (row["count_group"], row["count_rest"]) == (3, 0)
 
 
-def test_prevalence_groups_with_few_documents_resample_segments() -> None:
-    # two documents of 3 segments each: below the default min_clusters=5
+def test_prevalence_groups_with_few_documents_get_no_interval() -> None:
+    # three documents of 2 segments each: below the default min_clusters=5
     x = pd.DataFrame({"shame": [1, 1, 1, 0, 0, 0]})
-    clusters = pd.Series(["d1", "d1", "d1", "d2", "d2", "d2"])
+    clusters = pd.Series(["d1", "d1", "d2", "d2", "d3", "d3"])
     out = prevalence(x, None, clusters, n_boot=500)
-    assert out.loc[0, "resampled"] == "segments" and out.loc[0, "n_clusters"] == 2
+    assert out.loc[0, "resampled"] == "none: 3 documents < 5" and out.loc[0, "n_clusters"] == 3
     assert out.loc[0, "estimate"] == 0.5
-    cluster = prevalence(x, None, clusters, n_boot=500, min_clusters=2)
+    assert out[["ci_low", "ci_high"]].isna().all().all()
+    assert no_interval_reason(3, 5) == "none: 3 documents < 5"
+    cluster = prevalence(x, None, clusters, n_boot=500, min_clusters=3)
     assert cluster.loc[0, "resampled"] == "documents"
+    assert cluster.loc[0, "ci_low"] <= 0.5 <= cluster.loc[0, "ci_high"]
+    # a threshold below 2 still needs two documents: one document has nothing to resample
+    single = prevalence(x.iloc[:2], None, clusters.iloc[:2], n_boot=100, min_clusters=1)
+    assert single.loc[0, "resampled"] == "none: 1 document < 2"

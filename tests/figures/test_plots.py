@@ -114,7 +114,14 @@ def log_odds_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def views_frame(with_outliers: bool = True, with_periods: bool = True) -> pd.DataFrame:
+def views_frame(
+    with_outliers: bool = True,
+    with_periods: bool = True,
+    documents: dict[str, int] | None = None,
+    extra_periods: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Topic views; ``documents``: period -> document count (a ``group_documents`` column);
+    ``extra_periods``: period -> segments, spread over topics 0 and 1 (e.g. a small period)."""
     labels = {
         -1: "outlier words",
         0: "make him miss you by going silent for thirty days",
@@ -140,7 +147,21 @@ def views_frame(with_outliers: bool = True, with_periods: bool = True) -> pd.Dat
                         "n": 5 + 3 * g_i + 2 * (topic + 1),
                     }
                 )
+    for period, n in (extra_periods or {}).items():
+        for topic, part in ((0, n // 2), (1, n - n // 2)):
+            rows.append(
+                {
+                    "model": "bertopic",
+                    "by": "period",
+                    "group": period,
+                    "topic": topic,
+                    "label": labels[topic],
+                    "n": part,
+                }
+            )
     frame = pd.DataFrame(rows)
+    if documents is not None:
+        frame["group_documents"] = frame["group"].map(documents).where(frame["by"] == "period")
     nmf = frame[frame["by"] == "stance"].assign(model="nmf")
     frame = pd.concat([frame, nmf], ignore_index=True)
     keys = ["model", "by"]
@@ -229,7 +250,8 @@ def test_theme_by_stance_bars_and_legend_n():
     fig = theme_by_stance(prev, THEMES, STANCES)
     assert len(bars_of(fig)) == 9
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend[0] == "strategic (n = 50)"
+    assert legend[0] == "strategic (n = 50, 5 docs)"
+    assert "documents resampled" in fig.legends[0].get_title().get_text()
 
 
 def test_cooccurrence_heatmap_cells():
@@ -315,6 +337,150 @@ def test_empty_inputs_give_a_note_not_an_error():
         assert any(t.get_text().startswith("no ") for ax in fig.axes for t in ax.texts)
 
 
+def _no_interval_prevalence() -> pd.DataFrame:
+    """article: 8 documents (intervals); comment: 3 documents (no intervals)."""
+    prev = prevalence_frame(["article", "comment"], STANCES)
+    comment = prev["group"] == "comment"
+    prev.loc[comment, ["ci_low", "ci_high"]] = np.nan
+    prev.loc[comment, "n_clusters"] = 3
+    prev.loc[comment, "resampled"] = "none: 3 documents < 5"
+    prev.loc[~comment, "n_clusters"] = 8
+    return prev
+
+
+def test_stance_by_source_draws_groups_without_interval_hatched_and_without_whiskers():
+    fig = stance_by_source(_no_interval_prevalence(), STANCES, source_types=SOURCES)
+    (ax,) = fig.axes
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    for c in containers:  # x = [article, comment]
+        article, comment = c.patches
+        assert article.get_hatch() is None and comment.get_hatch() == "////"
+        assert mpl.colors.to_hex(comment.get_facecolor()) == "#ffffff"
+        whiskers = c.errorbar.lines[2][0].get_segments()
+        assert len(whiskers[0]) == 2 and len(whiskers[1]) == 0  # no whisker for comment
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0].endswith("8 docs") and labels[1].endswith("3 docs, no CI")
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[-1] == "hatched: no interval (fewer than 5 documents)"
+    assert legend.get_title().get_text() == "stance (whiskers: 95% CI, documents resampled)"
+    # every stance has an interval for article: the stance handles are filled
+    assert all(h.get_hatch() is None for h in legend.legend_handles[:-1])
+
+
+def test_stance_by_source_without_any_interval_says_so():
+    prev = _no_interval_prevalence()
+    prev = prev[prev["group"] == "comment"]
+    fig = stance_by_source(prev, STANCES)
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "stance (no intervals)"
+    assert all(h.get_hatch() == "////" for h in legend.legend_handles)
+
+
+def test_theme_by_stance_marks_stances_without_interval_and_names_the_unit():
+    prev = prevalence_frame(STANCES[:3], THEMES)
+    few = prev["group"] == "autonomy-first"
+    prev.loc[few, ["ci_low", "ci_high"]] = np.nan
+    prev.loc[few, "n_clusters"] = 2
+    prev.loc[few, "resampled"] = "none: 2 documents < 5"
+    fig = theme_by_stance(prev, THEMES, STANCES)
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[2] == "autonomy-first (n = 70, 2 docs, no CI)"
+    assert texts[-1] == "hatched: no interval (fewer than 5 documents)"
+    assert legend.legend_handles[2].get_hatch() == "////"
+    assert legend.legend_handles[0].get_hatch() is None
+    assert "documents resampled" in legend.get_title().get_text()
+    autonomy = [c for c in fig.axes[0].containers if isinstance(c, BarContainer)][2]
+    assert all(p.get_hatch() == "////" for p in autonomy.patches)
+
+
+def _documents_panel_sum(fig: Figure) -> float:
+    return sum(p.get_width() for p in fig.axes[0].patches)
+
+
+def test_corpus_overview_documents_add_up_to_the_total():
+    summary = pd.DataFrame(
+        {
+            "source_type": ["article", "comment", "transcript"],
+            "documents": [2, 2, 1],
+            "documents_containing": [4, 2, 1],
+            "segments": [55, 42, 18],
+            "words": [2955, 6331, 1999],
+        }
+    )
+    fig = corpus_overview(summary, SOURCES, totals={"documents": 5, "segments": 115})
+    assert fig.axes[0].get_title() == "documents (total 5)"
+    assert _documents_panel_sum(fig) == 5
+    note = " ".join(fig.get_supxlabel().split())
+    assert "counted once" in note and "transcript 1, article 4, comment 2" in note  # bar order
+
+
+def test_corpus_overview_says_when_document_bars_do_not_add_up():
+    # an older summary counting a document under every source type it holds
+    summary = summary_frame().assign(documents=[4, 2, 1])
+    fig = corpus_overview(summary, SOURCES, totals={"documents": 5})
+    assert fig.axes[0].get_title() == "documents (total 5; bars sum to 7)"
+    assert "do not add up" in " ".join(fig.get_supxlabel().split())
+
+
+def _line_points(ax) -> dict[str, list[float]]:
+    """x tick label (period) -> the y values drawn there, over all lines."""
+    return {
+        str(int(x)): [float(line.get_ydata()[i]) for line in ax.get_lines()]
+        for i, x in enumerate(ax.get_lines()[0].get_xdata())
+    }
+
+
+def test_topics_over_time_leaves_out_small_periods_and_names_them():
+    views = views_frame(
+        documents={"2011": 40, "2012": 55, "2014": 60, "2016": 1},
+        extra_periods={"2016": 14},
+    )
+    fig = topics_over_time(views, top=3, min_segments=30, min_documents=5)
+    (ax,) = fig.axes
+    ticks = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    assert ticks == ["2011", "2012", "2014"]
+    assert ax.get_xticklabels()[0].get_text().endswith("40 docs")
+    points = _line_points(ax)
+    assert all(np.isnan(points["2016"]))  # 14 segments from one thread: not drawn
+    assert not any(np.isnan(points["2012"]))
+    assert ax.get_xlim()[1] < 2016
+    note = " ".join(ax.get_title(loc="left").split())
+    assert "2016 (14 segments < 30; 1 document < 5)" in note
+    assert "fewer than 30 segments or 5 documents" in note
+
+
+def test_topics_over_time_document_rule_and_middle_gap():
+    # 2012 has segments enough but 3 documents: left out, and the lines break there
+    views = views_frame(documents={"2011": 40, "2012": 3, "2014": 60})
+    ax = topics_over_time(views, top=3).axes[0]
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["2011", "2014"]
+    assert all(np.isnan(_line_points(ax)["2012"]))
+    assert "2012 (3 documents < 5)" in " ".join(ax.get_title(loc="left").split())
+
+
+def test_topics_over_time_older_tables_use_the_segment_rule_and_say_so():
+    views = views_frame(extra_periods={"2016": 14})  # no group_documents column
+    ax = topics_over_time(views, top=3).axes[0]
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == [
+        "2011",
+        "2012",
+        "2014",
+    ]
+    note = " ".join(ax.get_title(loc="left").split())
+    assert "2016 (14 segments < 30; documents unknown)" in note
+    assert "Document counts unknown" in note
+    assert ax.get_xlabel() == "period (n = segments)"
+
+
+def test_topics_over_time_without_a_period_passing_the_rule():
+    fig = topics_over_time(views_frame(documents={"2011": 1, "2012": 2, "2014": 1}))
+    texts = " ".join(" ".join(t.get_text().split()) for t in fig.axes[0].texts)
+    assert "no period with at least 30 segments and 5 documents" in texts
+    assert "2011 (1 document < 5)" in texts
+
+
 # --------------------------------------------------------------------------------------------
 # layout
 
@@ -372,6 +538,10 @@ BUILDERS = {
     "distinctive_words": lambda: distinctive_words(log_odds_frame(), ["article", "comment"]),
     "topic_by_stance": lambda: topic_by_stance_heatmap(views_frame(), STANCES),
     "topics_over_time": lambda: topics_over_time(views_frame()),
+    "topics_over_time_left_out": lambda: topics_over_time(
+        views_frame(documents={"2011": 40, "2012": 3, "2014": 60}, extra_periods={"2016": 14})
+    ),
+    "stance_by_source_no_interval": lambda: stance_by_source(_no_interval_prevalence(), STANCES),
     "confusion": lambda: confusion_matrices(confusion_frame()),
 }
 

@@ -2,7 +2,8 @@
 
 The figures are embedded as PNG data URIs, so the page can be mailed or archived alone. The
 page is built from files already written by ``discourse figures`` (run that first); nothing is
-recomputed here.
+recomputed here. Warnings in ``figures_manifest.json`` (e.g. a labeler that was not evaluated on
+hand-coded data, so the label-based figures carry no measured accuracy) are shown at the top.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
 th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .note { color: #555; font-size: 0.85rem; }
+.warning { background: #fff3cd; border: 1px solid #e0c060; padding: 0.5rem 0.8rem; }
 """
 
 
@@ -72,6 +74,8 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         f"; seed {figures_manifest.get('seed')}; {summary.get('documents', '?')} documents, "
         f"{summary.get('segments', '?')} segments, {summary.get('words', '?')} words.</p>",
     ]
+    for warning in figures_manifest.get("warnings", []):
+        parts.append(f"<p class='warning'><strong>Warning:</strong> {html.escape(warning)}</p>")
     for name, what in TABLES.items():
         csv = root / "tables" / f"{name}.csv"
         parts.append(f"<h2>{html.escape(name)}: {html.escape(what)}</h2>")

@@ -1,8 +1,9 @@
 """Descriptive statistics for coded segments: prevalence, association, co-occurrence, key words.
 
 Segments are nested in documents, so uncertainty about shares comes from a cluster (document)
-bootstrap rather than from treating segments as independent. Everything is deterministic: the
-same inputs and ``seed`` give identical outputs.
+bootstrap rather than from treating segments as independent; a group with too few documents for
+that gets no interval at all (never a segment bootstrap standing in for one). Everything is
+deterministic: the same inputs and ``seed`` give identical outputs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ __all__ = [
     "chi_square",
     "cooccurrence",
     "crosstab",
+    "has_interval",
     "log_odds_dirichlet",
+    "no_interval_reason",
     "one_hot",
     "prevalence",
 ]
@@ -143,6 +146,30 @@ def _bootstrap_ratios(
     return totals / sizes[:, None]
 
 
+def no_interval_reason(n_clusters: int, min_clusters: int) -> str:
+    """The ``resampled`` value of a group too small for an interval: ``"none: 3 documents < 5"``.
+
+    Parameters
+    ----------
+    n_clusters
+        Documents (clusters) in the group.
+    min_clusters
+        The threshold the group fell short of.
+
+    Returns
+    -------
+    str
+        Starts with ``"none"`` (see :func:`has_interval`).
+    """
+    noun = "document" if n_clusters == 1 else "documents"
+    return f"none: {n_clusters} {noun} < {min_clusters}"
+
+
+def has_interval(resampled: pd.Series) -> pd.Series:
+    """True where a prevalence row has an interval (its ``resampled`` does not start "none")."""
+    return ~resampled.astype(str).str.startswith("none")
+
+
 def _group_prevalence(
     x: np.ndarray,
     clusters: np.ndarray,
@@ -151,23 +178,31 @@ def _group_prevalence(
     level: float,
     min_clusters: int = 5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, str]:
-    """Estimates, CI bounds, number of clusters and resampling unit for one group's rows."""
+    """Estimates, CI bounds, number of clusters and resampling unit for one group's rows.
+
+    With fewer than ``max(2, min_clusters)`` clusters the bounds are nan and no replicate is
+    drawn (the generator is left untouched).
+    """
     codes, uniques = pd.factorize(pd.Series(clusters, dtype=object))
     n_clusters = len(uniques)
-    if n_clusters >= max(2, min_clusters):
-        unit_sums = np.zeros((n_clusters, x.shape[1]), dtype=np.int64)
-        np.add.at(unit_sums, codes, x)
-        unit_sizes = np.bincount(codes, minlength=n_clusters)
-        resampled = "documents"
-    else:
-        unit_sums = x
-        unit_sizes = np.ones(x.shape[0], dtype=np.int64)
-        resampled = "segments"
     estimate = x.sum(axis=0) / x.shape[0]
+    threshold = max(2, min_clusters)
+    if n_clusters < threshold:
+        missing = np.full(x.shape[1], np.nan)
+        return (
+            estimate,
+            missing,
+            missing.copy(),
+            n_clusters,
+            no_interval_reason(n_clusters, threshold),
+        )
+    unit_sums = np.zeros((n_clusters, x.shape[1]), dtype=np.int64)
+    np.add.at(unit_sums, codes, x)
+    unit_sizes = np.bincount(codes, minlength=n_clusters)
     reps = _bootstrap_ratios(unit_sums, unit_sizes, n_boot, rng)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(reps, [tail, 1.0 - tail], axis=0)
-    return estimate, low, high, n_clusters, resampled
+    return estimate, low, high, n_clusters, "documents"
 
 
 def prevalence(
@@ -184,10 +219,14 @@ def prevalence(
     The estimate is ``sum(indicator) / n_segments`` within the group. The interval is the
     percentile interval of ``n_boot`` replicates in which the group's clusters (documents) are
     resampled with replacement and the share is recomputed as a ratio of the resampled clusters'
-    indicator sum to their segment count. A group with fewer than ``min_clusters`` clusters
-    cannot be resampled meaningfully by cluster (with two documents there are three distinct
-    replicates); its segments are resampled instead and ``resampled`` says so. Such intervals
-    ignore the nesting and are too narrow: read them as a floor on the uncertainty.
+    indicator sum to their segment count.
+
+    A group with fewer than ``min_clusters`` clusters (at least 2) gets the estimate but no
+    interval: ``ci_low`` and ``ci_high`` are nan and ``resampled`` says why (``"none: 3
+    documents < 5"``). With two documents a cluster bootstrap has three distinct replicates,
+    and resampling the segments instead would treat segments of one document as independent
+    and give an interval that is too narrow while looking like the others; no interval is the
+    honest answer. Every interval in the output therefore comes from resampling documents.
 
     Parameters
     ----------
@@ -205,15 +244,15 @@ def prevalence(
     level
         Coverage of the percentile interval, in (0, 1).
     min_clusters
-        Fewer clusters in a group than this: resample segments (see above).
+        Fewer clusters (documents) in a group than this (or than 2): no interval (see above).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``group, variable, n_segments, n_clusters, estimate, ci_low, ci_high,
-        resampled`` (``"documents"`` or ``"segments"``), sorted by group, then variable in the
-        order of ``indicators``' columns. Rows are matched to ``groups`` and ``clusters`` by
-        position.
+        resampled`` (``"documents"``, or ``"none: <n> document(s) < <min>"`` without an
+        interval; see :func:`has_interval`), sorted by group, then variable in the order of
+        ``indicators``' columns. Rows are matched to ``groups`` and ``clusters`` by position.
 
     Raises
     ------

@@ -17,6 +17,7 @@ from matplotlib.colors import Normalize
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from discourse.figures.style import ANNOTATION_SIZE, CMAP, paper_style
@@ -168,6 +169,17 @@ def finish(fig: Figure, label_axes: Iterable[Axes] = ()) -> Figure:
 # bars
 
 
+#: Hatch of bars drawn without an interval (hollow, coloured edge, no whisker).
+NO_INTERVAL_HATCH = "////"
+
+
+def no_interval_patch(color: str, label: str) -> Patch:
+    """Legend handle matching a bar without an interval (see :func:`grouped_bars`)."""
+    return Patch(
+        facecolor="white", edgecolor=color, hatch=NO_INTERVAL_HATCH, linewidth=0.8, label=label
+    )
+
+
 def grouped_bars(
     ax: Axes,
     est: pd.DataFrame,
@@ -179,7 +191,9 @@ def grouped_bars(
     """Grouped vertical bars with interval whiskers.
 
     ``est``, ``low`` and ``high`` share index (x categories) and columns (bar colours); missing
-    estimates draw no bar and missing bounds no whisker.
+    estimates draw no bar. A bar with an estimate but a missing bound has no interval: it is
+    drawn hollow and hatched in its colour, without a whisker (:func:`no_interval_patch` is the
+    matching legend handle), so it cannot be mistaken for a bar with a tight interval.
     """
     n_hue = max(len(est.columns), 1)
     width = 0.8 / n_hue
@@ -205,6 +219,15 @@ def grouped_bars(
                 error_kw={"elinewidth": 0.8, "ecolor": "0.15"},
             )
         )
+        no_interval = ~np.isnan(y) & (
+            np.isnan(low[hue].to_numpy(dtype=float)) | np.isnan(high[hue].to_numpy(dtype=float))
+        )
+        for patch, hollow in zip(containers[-1].patches, no_interval):
+            if hollow:
+                patch.set_facecolor("white")
+                patch.set_edgecolor(colors[hue])
+                patch.set_hatch(NO_INTERVAL_HATCH)
+                patch.set_linewidth(0.8)
     ax.set_xticks(x)
     ax.set_xlim(-0.6, len(est.index) - 0.4)
     ax.set_ylim(bottom=0)
