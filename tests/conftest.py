@@ -38,7 +38,8 @@ def fixtures_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole pipeline (default labeler, topics, figures) on the bundled corpus, once.
+    """The whole pipeline (default labeler, topics, figures) on the bundled corpus, once, with
+    the shipped hand codes of a sample (as `make run`).
 
     Slow (a few minutes: it embeds every segment); only slow tests use it.
     """
@@ -49,5 +50,6 @@ def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = PipelineConfig()
     cfg.privacy.salt = TEST_SALT
     cfg.analysis.annotations = str(ROOT / "data" / "annotations")
+    cfg.analysis.codes = str(ROOT / "data" / "hand_codes" / "bundled_sample" / "codes.csv")
     run(ROOT / "data" / "raw", out, cfg)
     return out

@@ -118,6 +118,30 @@ def _exit_os_error(exc: OSError, output: Path | None) -> NoReturn:
     raise typer.Exit(1) from None
 
 
+CodesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--codes",
+        help="Hand codes of a sample of this corpus (see `discourse sample`): fig02/fig03 show "
+        "corrected estimates (overrides analysis.codes).",
+    ),
+]
+DesignOpt = Annotated[
+    Path | None,
+    typer.Option("--design", help="The sample's design.json (default: next to --codes)."),
+]
+
+
+def _with_codes(cfg: Any, codes: Path | None, design: Path | None) -> Any:
+    """``cfg`` with ``analysis.codes``/``analysis.design`` set from the command line."""
+    for value, key in ((codes, "codes"), (design, "design")):
+        if value is not None:
+            if not value.is_file():
+                raise FileNotFoundError(f"--{key}: no such file: {value}")
+            setattr(cfg.analysis, key, str(value.resolve()))
+    return cfg
+
+
 def _run_pipeline(
     input_dir: Path,
     output_dir: Path,
@@ -130,13 +154,15 @@ def _run_pipeline(
     reuse: bool = True,
     engine: str = "pandas",
     scheduler: str | None = None,
+    codes: Path | None = None,
+    design: Path | None = None,
 ) -> None:
     from discourse.engines import make_engine
     from discourse.ingest.files import discover
     from discourse.pipeline import run
 
     try:
-        cfg = load_config(config)
+        cfg = _with_codes(load_config(config), codes, design)
         runner = make_engine(engine, scheduler)
         n_files = (
             len(discover(input_dir, [], cfg.ingest.follow_symlinks)) if input_dir.is_dir() else 0
@@ -231,6 +257,8 @@ def run_cli(
     reuse: ReuseOpt = True,
     engine: EngineOpt = "pandas",
     scheduler: SchedulerOpt = None,
+    codes: CodesOpt = None,
+    design: DesignOpt = None,
 ) -> None:
     """Run the pipeline on raw inputs: ingest, clean, segment, label, topics, figures."""
     _run_pipeline(
@@ -244,6 +272,8 @@ def run_cli(
         reuse=reuse,
         engine=engine,
         scheduler=scheduler,
+        codes=codes,
+        design=design,
     )
 
 
@@ -312,13 +342,15 @@ def figures_cli(
     output_dir: RunOutputOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    codes: CodesOpt = None,
+    design: DesignOpt = None,
 ) -> None:
     """(Re)draw the figures and tables from a run's outputs: figures/ and tables/."""
     from discourse.analysis.report import make_figures, require_run
     from discourse.io_utils import staged_outputs
 
     try:
-        cfg = load_config(config)
+        cfg = _with_codes(load_config(config), codes, design)
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
         target = output_dir or run_dir
         require_run(run_dir)  # before staging creates the output folder
@@ -334,6 +366,113 @@ def figures_cli(
     console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")
     for name, reason in info["skipped"].items():
         console.print(f"[yellow]skipped[/yellow] {name}: {reason}")
+
+
+RunDirArg = Annotated[
+    Path, typer.Argument(help="A run folder (outputs of `discourse run`).", show_default=True)
+]
+
+
+@app.command("sample")
+def sample_cli(
+    run_dir: RunDirArg = Path("data/processed"),
+    n: Annotated[int, typer.Option("--n", help="Number of units to code.", min=1)] = 200,
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="random | stratified (source type x stance).")
+    ] = "stratified",
+    seed: Annotated[int | None, typer.Option("--seed", help="Overrides the config seed.")] = None,
+    min_per_stratum: Annotated[
+        int, typer.Option("--min-per-stratum", help="Floor per stratum (stratified).", min=0)
+    ] = 5,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Default: RUN_DIR/coding.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing sample (and its codes).")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Draw a coding sample with known inclusion probabilities; write the coding files."""
+    from discourse.coding.stage import draw_run_sample, write_sample
+    from discourse.io_utils import staged_outputs
+
+    target = output_dir or run_dir / "coding"
+    try:
+        cfg = load_config(config)
+        if (target / "sample_manifest.json").exists() and not overwrite:
+            raise ValueError(
+                f"{target} already holds a coding sample (sample_manifest.json); codes entered "
+                "there would be overwritten. Choose another --output or pass --overwrite"
+            )
+        drawn = draw_run_sample(run_dir, n, strategy, seed, min_per_stratum, cfg)
+        with staged_outputs(target, last="sample_manifest.json") as stage:
+            info = write_sample(drawn, stage)
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, target)
+    strata = info["strata"]
+    console.print(
+        f"sample {info['sample_id']}: {info['n']} of {info['population']['content_segments']} "
+        f"content segments, {info['strategy']}, {len(strata)} strata -> {target}"
+    )
+    console.print(
+        f"code {target / 'coding.html'} (export CSV) or {target / 'codes.csv'}, then: "
+        f"discourse estimate {run_dir} --codes <codes file>"
+    )
+
+
+@app.command("estimate")
+def estimate_cli(
+    run_dir: RunDirArg = Path("data/processed"),
+    codes: Annotated[
+        Path, typer.Option("--codes", help="Codes: CSV, Label Studio JSON or doccano JSONL.")
+    ] = Path("data/processed/coding/codes.csv"),
+    design: Annotated[
+        Path | None,
+        typer.Option("--design", help="The sample's design.json (default: next to --codes)."),
+    ] = None,
+    codes_format: Annotated[
+        str, typer.Option("--format", help="auto | csv | labelstudio | doccano.")
+    ] = "auto",
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Grouping column (repeatable; default: source_type)."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Default: RUN_DIR/estimates.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Naive, coded and corrected (PPI++) prevalence with 95% intervals."""
+    from discourse.io_utils import staged_outputs
+    from discourse.prevalence.estimate import estimate_run, load_inputs
+
+    target = output_dir or run_dir / "estimates"
+    try:
+        cfg = load_config(config)
+        inputs = load_inputs(run_dir, codes, design, cfg, codes_format)
+        with staged_outputs(target, last="estimate_manifest.json") as stage:
+            info = estimate_run(inputs, stage, cfg, tuple(by or ("source_type",)))
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        _exit_os_error(exc, target)
+    import pandas as pd
+
+    table = pd.read_csv(target / "prevalence_estimates.csv")
+    overall = table[table["by"] == "overall"].pivot_table(
+        index=["dimension", "variable"], columns="estimator", values="estimate", sort=False
+    )
+    _print_frame(Console(), "overall prevalence", overall.reset_index().round(3))
+    console.print(f"{info['n_coded']} of {info['n_sampled']} sampled units coded -> {target}")
+    if info["n_uncoded"]:
+        console.print(
+            f"[yellow]note[/yellow] {info['n_uncoded']} sampled units are not coded; they are "
+            "treated as missing at random within their stratum"
+        )
 
 
 @app.command("report")

@@ -43,7 +43,9 @@ __all__ = [
     "TableColumns",
     "TopicConfig",
     "UmapConfig",
+    "default_annotations_dir",
     "load_config",
+    "project_root",
 ]
 
 
@@ -367,16 +369,80 @@ class TopicConfig(_Section):
         return self
 
 
+def project_root() -> Path | None:
+    """The project checkout the package is installed from, or None.
+
+    For an editable (src layout) install, ``discourse/__init__.py`` lives in
+    ``<checkout>/src/discourse/``, so the checkout is two folders above the package and holds
+    ``pyproject.toml``. An install into ``site-packages`` has no checkout: None.
+    """
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src").is_dir() else None
+
+
+def default_annotations_dir() -> str | None:
+    """Default of ``analysis.annotations``: ``data/annotations`` of the project checkout.
+
+    Resolved against the checkout the package is installed from (:func:`project_root`), not
+    against the working directory, so ``discourse run`` finds the hand-coded data wherever it
+    is started. None when the package is not installed from a checkout.
+    """
+    root = project_root()
+    return str(root / "data" / "annotations") if root is not None else None
+
+
 class AnalysisConfig(_Section):
-    """Statistics, figures and tables (``figures/`` and ``tables/`` in the output folder)."""
+    """Statistics, figures and tables (``figures/`` and ``tables/`` in the output folder).
+
+    Intervals and trends are only drawn where there are enough documents behind them: a group
+    (source type, stance) with fewer than ``min_documents_for_interval`` documents gets a point
+    estimate without an interval, and a period with fewer than ``min_period_segments`` segments
+    or ``min_period_documents`` documents is left out of the topics-over-time figure (and named
+    in a note on it and in ``figures_manifest.json``).
+    """
 
     enabled: bool = True
     annotations: NonEmptyStr | None = Field(
-        "data/annotations",
+        default_factory=default_annotations_dir,
         description="Hand-coded data; the run's labeler is scored on its test split for the "
-        "evaluation table and confusion matrices (skipped, with the reason, if absent).",
+        "evaluation table and confusion matrices (skipped, with the reason, if absent). "
+        "Default: data/annotations of the project checkout the package is installed from "
+        "(whatever the working directory); a relative path in a config file resolves against "
+        "the file's folder.",
+    )
+    codes: NonEmptyStr | None = Field(
+        None,
+        description="Hand codes of a sample of this corpus drawn with `discourse sample` (CSV, "
+        "Label Studio JSON or doccano JSONL). When set, fig02/fig03 show corrected "
+        "(prediction-powered) estimates and the figures stage writes the naive/coded/corrected "
+        "table (tables/prevalence_estimates*) and fig09.",
+    )
+    design: NonEmptyStr | None = Field(
+        None,
+        description="The sample's design.json (default: next to the codes file, else "
+        "<run>/coding/design.json).",
     )
     n_boot: int = Field(2000, ge=100, description="Bootstrap replicates for the 95% CIs.")
+    min_documents_for_interval: int = Field(
+        5,
+        ge=2,
+        description="A group (source type, stance) with fewer documents gets no interval: a "
+        "document (cluster) bootstrap over 2-4 documents has only a handful of distinct "
+        "replicates, and resampling segments would ignore their nesting in documents.",
+    )
+    min_period_segments: int = Field(
+        30,
+        ge=1,
+        description="Periods with fewer content segments are left out of topics over time "
+        "(fig07): a topic share from fewer than 30 segments moves by 3+ points per segment.",
+    )
+    min_period_documents: int = Field(
+        5,
+        ge=1,
+        description="Periods with fewer documents are left out of topics over time (fig07): a "
+        "period held by one or two documents (e.g. a single comment thread) shows those "
+        "documents, not the period.",
+    )
     log_odds_alpha0: float = Field(1000.0, gt=0, description="Dirichlet prior strength.")
     log_odds_min_count: int = Field(5, ge=1, description="Minimum corpus count of a word.")
     top_words: int = Field(10, ge=1, description="Distinctive words shown per group.")
@@ -436,6 +502,9 @@ class PipelineConfig(_Section):
             problems.extend(self._codebook_problems())
         if self.analysis.enabled and "annotations" in self.analysis.model_fields_set:
             need(self.analysis.annotations, "analysis.annotations", "dir")
+        if self.analysis.enabled:
+            need(self.analysis.codes, "analysis.codes", "file")
+            need(self.analysis.design, "analysis.design", "file")
         caches = [("label.cache_dir", self.label.cache_dir)]
         caches.append(("embeddings.cache_dir", self.embeddings.cache_dir))
         if output_dir is not None:
@@ -537,7 +606,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
     ----------
     path
         A TOML file. Relative paths in it (``privacy.salt_file``, ``label.codebook``,
-        ``label.cache_dir``) are resolved against its folder.
+        ``label.cache_dir``, ``label.weights``, ``embeddings.cache_dir``,
+        ``analysis.annotations``) are resolved against its folder.
 
     Raises
     ------
@@ -561,6 +631,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         ("label", "weights"),
         ("embeddings", "cache_dir"),
         ("analysis", "annotations"),
+        ("analysis", "codes"),
+        ("analysis", "design"),
     ):
         block = data.get(section)
         value = block.get(key) if isinstance(block, dict) else None

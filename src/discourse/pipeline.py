@@ -502,6 +502,23 @@ def _packaged_codebook() -> str:
     return str(resources.files("discourse.resources").joinpath("codebook.toml"))
 
 
+def _with_design(cfg: PipelineConfig, output_dir: Path) -> PipelineConfig:
+    """``cfg`` with ``analysis.design`` found for ``analysis.codes`` when unset: the codes
+    file's folder, then ``<output>/coding`` (the figures stage runs in a staging folder, where
+    ``discourse sample``'s default folder is not)."""
+    if not cfg.analysis.codes or cfg.analysis.design:
+        return cfg
+    for candidate in (
+        Path(cfg.analysis.codes).parent / "design.json",
+        Path(output_dir) / "coding" / "design.json",
+    ):
+        if candidate.is_file():
+            cfg = cfg.model_copy(deep=True)
+            cfg.analysis.design = str(candidate.resolve())
+            break
+    return cfg
+
+
 def run(
     input_dir: str | Path,
     output_dir: str | Path,
@@ -690,15 +707,18 @@ def run(
             t5 = time.perf_counter()
             if on_stage:
                 on_stage("figures and tables")
+            figure_cfg = _with_design(cfg, Path(output_dir))
             figure_info = run_stage(
                 "figures",
                 {
                     "config": public["analysis"],
                     "annotations": hash_tree(cfg.analysis.annotations),
+                    "codes": hash_tree(figure_cfg.analysis.codes),
+                    "design": hash_tree(figure_cfg.analysis.design),
                     "label": public["label"] | {"cache_dir": None},
                     "seed": cfg.seed,
                 },
-                lambda: _figure_stage(stage, cfg, cache, make_figures),
+                lambda: _figure_stage(stage, figure_cfg, cache, make_figures),
             )
             outputs += figure_info.pop("outputs")
             timings["figures"] = time.perf_counter() - t5

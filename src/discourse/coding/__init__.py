@@ -1,0 +1,1 @@
+"""Hand coding: samples of units to code, the coding page, and the codes read back."""
