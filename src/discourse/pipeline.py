@@ -506,16 +506,14 @@ def _with_design(cfg: PipelineConfig, output_dir: Path) -> PipelineConfig:
     """``cfg`` with ``analysis.design`` found for ``analysis.codes`` when unset: the codes
     file's folder, then ``<output>/coding`` (the figures stage runs in a staging folder, where
     ``discourse sample``'s default folder is not)."""
+    from discourse.prevalence.estimate import design_beside
+
     if not cfg.analysis.codes or cfg.analysis.design:
         return cfg
-    for candidate in (
-        Path(cfg.analysis.codes).parent / "design.json",
-        Path(output_dir) / "coding" / "design.json",
-    ):
-        if candidate.is_file():
-            cfg = cfg.model_copy(deep=True)
-            cfg.analysis.design = str(candidate.resolve())
-            break
+    found = design_beside(cfg.analysis.codes, output_dir)
+    if found is not None:
+        cfg = cfg.model_copy(deep=True)
+        cfg.analysis.design = str(found.resolve())
     return cfg
 
 

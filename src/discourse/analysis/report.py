@@ -91,7 +91,7 @@ def _corrected_estimates(
     Codes that do not fit the run are an error, not a silent fallback to naive figures.
     """
     from discourse.figures.estimates import estimates_figure
-    from discourse.prevalence.estimate import estimate_prevalence, load_inputs, wide_table
+    from discourse.prevalence.estimate import load_inputs, wide_table
 
     an = cfg.analysis
     if not an.codes:
@@ -104,17 +104,7 @@ def _corrected_estimates(
         return None
     say("prevalence corrected with the hand-coded sample (PPI++)")
     inputs = load_inputs(run_dir, an.codes, an.design, cfg)
-    table = estimate_prevalence(
-        inputs.content,
-        inputs.design,
-        inputs.codes,
-        inputs.codebook,
-        ("source_type",),
-        0.95,
-        an.n_boot,
-        cfg.seed,
-        an.min_documents_for_interval,
-    )
+    table = inputs.estimate(("source_type",), an.n_boot, cfg.seed, an.min_documents_for_interval)
     n_coded = int(inputs.codes["stance"].notna().sum())
     out.data(table, "prevalence_estimates.csv")
     note = (

@@ -26,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from discourse.codebook import Codebook
+from discourse.coding.page import default_definition
 
 __all__ = [
     "doccano_lines",
@@ -65,9 +66,7 @@ def labelstudio_config(codebook: Codebook) -> str:
 
 def _definition(codebook: Codebook, stance: str) -> str:
     spec = next((lab for lab in codebook.stance.labels if lab.name == stance), None)
-    if spec is not None:
-        return spec.definition
-    return "the default: none of the other stances applies (see the codebook's decision rules)"
+    return spec.definition if spec is not None else default_definition(codebook)
 
 
 def labelstudio_tasks(units: pd.DataFrame) -> list[dict[str, Any]]:

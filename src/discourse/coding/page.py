@@ -42,7 +42,14 @@ import pandas as pd
 from discourse.codebook import Codebook
 from discourse.io_utils import write_text
 
-__all__ = ["STANCE_KEYS", "THEME_KEYS", "page_data", "render_coding_page", "write_coding_page"]
+__all__ = [
+    "STANCE_KEYS",
+    "THEME_KEYS",
+    "default_definition",
+    "page_data",
+    "render_coding_page",
+    "write_coding_page",
+]
 
 #: Keys that set the stance, in the codebook's label order (labels past the ninth get no key).
 STANCE_KEYS = "123456789"
@@ -66,7 +73,8 @@ _SCRIPT_ESCAPES = {
 }
 
 
-def _default_definition(codebook: Codebook) -> str:
+def default_definition(codebook: Codebook) -> str:
+    """The definition shown for the codebook's default stance (it has no label spec)."""
     return (
         f"The default stance: code {codebook.stance.default} when no other stance label "
         "applies (see the decision rules)."
@@ -142,7 +150,7 @@ def page_data(units: pd.DataFrame, codebook: Codebook, sample_id: str) -> dict:
     stance_labels.append(
         {
             "name": codebook.stance.default,
-            "definition": _default_definition(codebook),
+            "definition": default_definition(codebook),
             "examples": [],
             "boundary_cases": [],
             "key": key(STANCE_KEYS, len(stance_labels)),

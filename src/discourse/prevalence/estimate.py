@@ -34,6 +34,8 @@ __all__ = [
     "ESTIMATORS",
     "CodedSample",
     "EstimateInputs",
+    "design_beside",
+    "estimate_matched",
     "estimate_prevalence",
     "estimate_run",
     "load_inputs",
@@ -122,8 +124,9 @@ def match_codes(
     unit_key = dict(zip((u for u, _ in design.units), design.unit_keys))
     by_key = pd.Index(frame["unit_key"].astype(str))
     verified = strata_sha == design.strata_sha256
-    if verified:
-        sizes = strata_of(frame, design.strategy).value_counts().to_dict()
+    current = strata_of(frame, design.strategy).to_numpy() if verified else None
+    if current is not None:
+        sizes = pd.Series(current).value_counts().to_dict()
         declared = {s.name: s.N for s in design.strata}
         if {str(k): int(v) for k, v in sizes.items()} != declared:
             raise ValueError(
@@ -134,8 +137,7 @@ def match_codes(
     if (rows < 0).any():
         missing = [u for u, r in zip(unit_stratum, rows) if r < 0][:5]
         raise ValueError(f"units of the sample are not content segments of this run: {missing}")
-    if verified:
-        current = strata_of(frame, design.strategy).to_numpy()
+    if current is not None:
         moved = [u for u, r in zip(unit_stratum, rows) if current[r] != unit_stratum[u]]
         if moved:
             raise ValueError(
@@ -237,6 +239,17 @@ def _rows(
     return out
 
 
+def _check_by(frame: pd.DataFrame, by: Sequence[str], codebook: Codebook) -> None:
+    for column in by:
+        if column not in frame.columns:
+            raise ValueError(
+                f"cannot group by {column!r}: the content segments have no such column; "
+                f"valid: {sorted(c for c in frame.columns if frame[c].dtype == object)}"
+            )
+        if column in ("stance", *codebook.theme_names):
+            raise ValueError(f"cannot group by the label column {column!r}")
+
+
 def estimate_prevalence(
     content: pd.DataFrame,
     design: SampleDesign,
@@ -286,15 +299,24 @@ def estimate_prevalence(
         On a design or codes that do not fit the run (see :func:`match_codes`) or a grouping
         column the segments do not have.
     """
-    for column in by:
-        if column not in content.columns:
-            raise ValueError(
-                f"cannot group by {column!r}: the content segments have no such column; "
-                f"valid: {sorted(c for c in content.columns if content[c].dtype == object)}"
-            )
-        if column in ("stance", *codebook.theme_names):
-            raise ValueError(f"cannot group by the label column {column!r}")
+    _check_by(content, by, codebook)
     frame, sample = match_codes(content, design, codes)
+    return estimate_matched(frame, sample, codebook, by, level, n_boot, seed, min_documents)
+
+
+def estimate_matched(
+    frame: pd.DataFrame,
+    sample: CodedSample,
+    codebook: Codebook,
+    by: Sequence[str] = ("source_type",),
+    level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 13,
+    min_documents: int = 5,
+) -> pd.DataFrame:
+    """:func:`estimate_prevalence` on a population and sample already matched by
+    :func:`match_codes` (as :func:`load_inputs` returns them)."""
+    _check_by(frame, by, codebook)
     rng = np.random.default_rng(seed)
     clusters = frame["doc_id"].astype(str).to_numpy()
     coded = sample.codes
@@ -394,7 +416,15 @@ class EstimateInputs:
     codebook: Codebook
     design: SampleDesign
     codes: pd.DataFrame
-    content: pd.DataFrame
+    #: the content segments, sorted by unit key (see :func:`match_codes`)
+    population: pd.DataFrame
+    sample: CodedSample
+
+    def estimate(self, by: Sequence[str], n_boot: int, seed: int, min_documents: int) -> Any:
+        """The estimates table (:func:`estimate_matched`, 95% intervals)."""
+        return estimate_matched(
+            self.population, self.sample, self.codebook, by, 0.95, n_boot, seed, min_documents
+        )
 
 
 def load_inputs(
@@ -442,8 +472,8 @@ def load_inputs(
     design = load_design(design_file)
     codes = read_codes(codes_path, codebook, codes_format)
     content, _ = read_population(run_dir, cfg)
-    match_codes(content, design, codes)  # fail here, before anything is written
-    return EstimateInputs(run_dir, codes_path, design_file, codebook, design, codes, content)
+    frame, sample = match_codes(content, design, codes)  # fail here, before anything is written
+    return EstimateInputs(run_dir, codes_path, design_file, codebook, design, codes, frame, sample)
 
 
 def estimate_run(
@@ -484,20 +514,10 @@ def estimate_run(
     out = Path(output_dir)
     design, codebook, codes = inputs.design, inputs.codebook, inputs.codes
     an = cfg.analysis
-    table = estimate_prevalence(
-        inputs.content,
-        design,
-        codes,
-        codebook,
-        by,
-        0.95,
-        an.n_boot,
-        cfg.seed,
-        getattr(an, "min_documents_for_interval", 5),
-    )
+    table = inputs.estimate(by, an.n_boot, cfg.seed, an.min_documents_for_interval)
     files: list[str] = []
     n_coded = int(codes["stance"].notna().sum())
-    verified = match_codes(inputs.content, design, codes)[1].strata_verified
+    verified = inputs.sample.strata_verified
     note = (
         "naive: predicted labels taken as true (document bootstrap; ignores label error). "
         f"coded: the {n_coded} hand-coded units only. corrected: prediction-powered "
@@ -562,10 +582,19 @@ def estimate_run(
     return manifest
 
 
+def design_beside(codes_path: str | Path, run_dir: str | Path) -> Path | None:
+    """The sample design that goes with a codes file: ``design.json`` next to it, else in
+    ``run_dir/coding`` (where ``discourse sample`` writes by default); ``None`` if neither."""
+    for candidate in (Path(codes_path).parent, Path(run_dir) / "coding"):
+        if (candidate / "design.json").is_file():
+            return candidate / "design.json"
+    return None
+
+
 def _find_design(codes_path: Path, run_dir: Path) -> Path:
-    for candidate in (codes_path.parent / "design.json", run_dir / "coding" / "design.json"):
-        if candidate.is_file():
-            return candidate
+    found = design_beside(codes_path, run_dir)
+    if found is not None:
+        return found
     raise FileNotFoundError(
         f"no design.json next to {codes_path} or in {run_dir / 'coding'}: pass --design with "
         "the design.json `discourse sample` wrote"

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from discourse.analysis.stats import _bootstrap_ratios
+
 __all__ = [
     "Estimate",
     "StratifiedCodes",
@@ -342,10 +344,7 @@ def naive_ratio(
         return Estimate(theta, nan, nan, nan, total_x), k
     sum_y = np.bincount(codes, fy[in_domain], minlength=k)
     sum_x = np.bincount(codes, fx[in_domain], minlength=k)
-    draws = rng.integers(0, k, size=(n_boot, k))
-    counts = np.zeros((n_boot, k))
-    np.add.at(counts, (np.repeat(np.arange(n_boot), k), draws.ravel()), 1.0)
-    reps = (counts @ sum_y) / (counts @ sum_x)
+    reps = _bootstrap_ratios(sum_y[:, None], sum_x, n_boot, rng)[:, 0]
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(reps, [tail, 1.0 - tail])
     return Estimate(theta, float(np.std(reps, ddof=1)), float(low), float(high), total_x), k
