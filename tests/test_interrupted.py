@@ -40,6 +40,13 @@ def _snapshot(folder: Path) -> dict[str, str]:
     }
 
 
+def _entries(folder: Path) -> set[str]:
+    """The finished entries of a stage-cache folder (half-written ones start with a dot)."""
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+
 def _complete(folder: Path, published: dict[str, str]) -> bool:
     """True when ``published`` is exactly what the folder's manifest says this run wrote."""
     listed = json.loads((folder / "manifest.json").read_text())["outputs"]
@@ -56,12 +63,23 @@ def test_sigkill_keeps_previous_outputs_and_rerun_matches(tmp_path: Path) -> Non
     before = _snapshot(out)
     assert "segments.parquet" in before and "figures/fig02_stance_by_source_type.pdf" in before
 
+    # kills at fixed delays land anywhere (mid-stage, mid-publish, after the publish), then one
+    # kill right after the ingest stage entered the cache, found by polling rather than by a
+    # delay, so the test holds however loaded the machine is
+    ingest_cache = out / "cache" / "stages" / "ingest"
+    entries = _entries(ingest_cache)
     killed = 0
-    for delay in (1.0, 3.0, 5.0, 7.0):
+    for delay in (1.0, 3.0, None):
         proc = subprocess.Popen(
             _cmd(out, second), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        time.sleep(delay)
+        if delay is None:
+            deadline = time.monotonic() + 600
+            while proc.poll() is None and _entries(ingest_cache) == entries:
+                assert time.monotonic() < deadline, "the ingest stage never reached the cache"
+                time.sleep(0.05)
+        else:
+            time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -69,15 +87,14 @@ def test_sigkill_keeps_previous_outputs_and_rerun_matches(tmp_path: Path) -> Non
             after = _snapshot(out)
             published = {k: v for k, v in after.items() if not k.startswith(".staging-")}
             # all or nothing: the old outputs untouched, or (when the kill came after the
-            # publish, as the stages the earlier killed runs cached make the run quick) every
-            # output the new manifest lists, written last, in place with its recorded hash
+            # publish) every output the new manifest, written last, lists with its hash
             assert published == before or _complete(out, published), (
-                f"outputs mixed by a run killed after {delay}s"
+                f"outputs mixed by a run killed after {delay or 'the ingest stage'}"
             )
         else:
             proc.wait()
-            break
     assert killed >= 2, "the run finished before it could be killed: make it longer"
+    assert _entries(ingest_cache) != entries
 
     # the next run cleans up the abandoned staging folders, reuses the stages the killed runs
     # finished (only they ran with this salt), and completes
