@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import InputError
 from discourse.labels.evaluate import agreement
 
 __all__ = ["AnnotationSet", "load_annotations", "make_splits"]
@@ -167,7 +168,7 @@ def load_annotations(folder: str | Path, codebook: Codebook | None = None) -> An
     ann = AnnotationSet(folder, codebook)
     problems = ann.validate()
     if problems:
-        raise ValueError("annotation data has problems:\n  " + "\n  ".join(problems))
+        raise InputError("annotation data has problems:\n  " + "\n  ".join(problems))
     return ann
 
 

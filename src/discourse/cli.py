@@ -4,12 +4,18 @@ Exit codes: 0 success; 1 a usage or configuration error (the message says what t
 outputs that cannot be written (read-only folder, disk full, no permission: one line says what
 and where); 3 the run completed but some inputs were quarantined (see ``quarantine.csv``); 4
 ``privacy-check`` found personal data in the outputs.
+
+Only a :class:`~discourse.errors.DiscourseError` (bad config or input) and, where outputs are
+written, an :class:`OSError` become exit code 1 (see :func:`_user_errors`); any other
+exception is a bug and is shown with its traceback.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -19,7 +25,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from discourse.config import ConfigError, load_config
+from discourse.config import load_config
+from discourse.errors import DiscourseError, InputError, MissingInputError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -118,6 +125,26 @@ def _exit_os_error(exc: OSError, output: Path | None) -> NoReturn:
     raise typer.Exit(1) from None
 
 
+@contextmanager
+def _user_errors(output: Path | None = None, os_errors: bool = True) -> Iterator[None]:
+    """The one place where errors become exit codes.
+
+    A :class:`~discourse.errors.DiscourseError` (bad config or input, see
+    :mod:`discourse.errors`) is one ``error: <message>`` line and exit code 1. With
+    ``os_errors``, an :class:`OSError` (outputs that cannot be written, see
+    :func:`_exit_os_error`) too. Anything else is a bug: it propagates with its traceback.
+    """
+    try:
+        yield
+    except DiscourseError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        if not os_errors:
+            raise
+        _exit_os_error(exc, output)
+
+
 CodesOpt = Annotated[
     Path | None,
     typer.Option(
@@ -137,7 +164,7 @@ def _with_codes(cfg: Any, codes: Path | None, design: Path | None) -> Any:
     for value, key in ((codes, "codes"), (design, "design")):
         if value is not None:
             if not value.is_file():
-                raise FileNotFoundError(f"--{key}: no such file: {value}")
+                raise MissingInputError(f"--{key}: no such file: {value}")
             setattr(cfg.analysis, key, str(value.resolve()))
     return cfg
 
@@ -161,7 +188,7 @@ def _run_pipeline(
     from discourse.ingest.files import discover
     from discourse.pipeline import run
 
-    try:
+    with _user_errors(output_dir):
         cfg = _with_codes(load_config(config), codes, design)
         runner = make_engine(engine, scheduler)
         n_files = (
@@ -199,11 +226,6 @@ def _run_pipeline(
                 reuse=reuse,
                 engine=runner,
             )
-    except (ConfigError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output_dir)
     _print_summary(result.manifest, quiet)
     if result.n_quarantined:
         console.print(
@@ -312,19 +334,16 @@ def topics_cli(
     quiet: QuietOpt = False,
 ) -> None:
     """Fit BERTopic and the baseline on a run's segments; write topics, metrics and views."""
+    from discourse.pipeline import topic_errors
     from discourse.topics.api import topics as run_topics
 
-    try:
+    with _user_errors(output_dir or run_dir):
         cfg = load_config(config)
         if seed is not None:
             cfg.seed = seed
         say = None if quiet else (lambda m: console.print(f"[dim]topics[/dim] {m}"))
-        info = run_topics(run_dir, output_dir or run_dir, cfg, progress=say)
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output_dir or run_dir)
+        with topic_errors():
+            info = run_topics(run_dir, output_dir or run_dir, cfg, progress=say)
     out = Console()
     rows = [{"model": name, **values} for name, values in info["summary"].items()]
     import pandas as pd
@@ -349,18 +368,13 @@ def figures_cli(
     from discourse.analysis.report import make_figures, require_run
     from discourse.io_utils import staged_outputs
 
-    try:
+    with _user_errors(output_dir or run_dir):
         cfg = _with_codes(load_config(config), codes, design)
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
         target = output_dir or run_dir
         require_run(run_dir)  # before staging creates the output folder
         with staged_outputs(target, last="figures_manifest.json") as stage:
             info = make_figures(run_dir, stage, cfg, progress=say, cache_dir=cfg.cache_dir(run_dir))
-    except (ConfigError, ValueError, FileNotFoundError, KeyError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output_dir or run_dir)
     n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
     n_tab = sum(f.endswith(".tex") for f in info["outputs"])
     console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")
@@ -397,21 +411,16 @@ def sample_cli(
     from discourse.io_utils import staged_outputs
 
     target = output_dir or run_dir / "coding"
-    try:
+    with _user_errors(target):
         cfg = load_config(config)
         if (target / "sample_manifest.json").exists() and not overwrite:
-            raise ValueError(
+            raise InputError(
                 f"{target} already holds a coding sample (sample_manifest.json); codes entered "
                 "there would be overwritten. Choose another --output or pass --overwrite"
             )
         drawn = draw_run_sample(run_dir, n, strategy, seed, min_per_stratum, cfg)
         with staged_outputs(target, last="sample_manifest.json") as stage:
             info = write_sample(drawn, stage)
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, target)
     strata = info["strata"]
     console.print(
         f"sample {info['sample_id']}: {info['n']} of {info['population']['content_segments']} "
@@ -450,16 +459,11 @@ def estimate_cli(
     from discourse.prevalence.estimate import estimate_run, load_inputs
 
     target = output_dir or run_dir / "estimates"
-    try:
+    with _user_errors(target):
         cfg = load_config(config)
         inputs = load_inputs(run_dir, codes, design, cfg, codes_format)
         with staged_outputs(target, last="estimate_manifest.json") as stage:
             info = estimate_run(inputs, stage, cfg, tuple(by or ("source_type",)))
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, target)
     import pandas as pd
 
     table = pd.read_csv(target / "prevalence_estimates.csv")
@@ -488,13 +492,8 @@ def report_cli(
     """Write one self-contained HTML page with the run's figures and tables."""
     from discourse.analysis.html_report import write_report
 
-    try:
+    with _user_errors(output or run_dir):
         path = write_report(run_dir, output)
-    except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output or run_dir)
     console.print(f"report -> {path}")
 
 
@@ -515,13 +514,10 @@ def privacy_check_cli(
     """
     from discourse.privacy_check import identifiers_from_inputs, privacy_check
 
-    try:
+    with _user_errors(os_errors=False):
         cfg = load_config(config)
         names = identifiers_from_inputs(input_dir, cfg)
         findings, scanned = privacy_check(output_dir, names, allow or ())
-    except (ConfigError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
     for finding in findings:
         console.print(str(finding), markup=False, highlight=False)
     console.print(
@@ -560,17 +556,12 @@ def label_cli(
     from discourse.codebook import load_codebook
     from discourse.labels.stage import build_labeler, label_table, read_table, write_table
 
-    try:
+    with _user_errors(output_file):
         cb = load_codebook(codebook)
         model = build_labeler(labeler, cb, cache_dir=cache_dir, weights=weights)
         frame = read_table(input_file)
         out = label_table(frame, text_column, model)
         write_table(out, output_file)
-    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output_file)
     counts = out["stance"].value_counts().to_dict()
     console.print(
         f"{len(out)} rows labelled with {model.name} v{model.version} -> {output_file}; "
@@ -610,13 +601,12 @@ def evaluate_cli(
     from discourse.labels.evaluate import evaluate
     from discourse.labels.stage import read_table
 
-    if bootstrap < 0 or not 0 < level < 1:
-        console.print(
-            f"[red]error:[/red] --bootstrap must be >= 0 (got {bootstrap}) and --level "
-            f"between 0 and 1 (got {level})"
-        )
-        raise typer.Exit(1)
-    try:
+    with _user_errors(os_errors=False):
+        if bootstrap < 0 or not 0 < level < 1:
+            raise InputError(
+                f"--bootstrap must be >= 0 (got {bootstrap}) and --level between 0 and 1 "
+                f"(got {level})"
+            )
         cb = load_codebook(codebook)
         gold_frame, pred_frame = read_table(gold), read_table(pred)
         result = evaluate(gold_frame, pred_frame, cb, key=key)
@@ -627,9 +617,6 @@ def evaluate_cli(
             if bootstrap
             else None
         )
-    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
     out = Console()
     _print_frame(out, "summary", result.summary())
     _print_frame(out, "per class", result.per_class())
@@ -651,11 +638,9 @@ def evaluate_cli(
             intervals[["metric", "estimate", "low", "high", "n_valid"]],
         )
         frames.append(("evaluation_intervals.csv", intervals))
-    try:
+    with _user_errors(folder):
         for name, frame in frames:
             write_text(frame.to_csv(index=False, float_format="%.4f"), folder / name)
-    except OSError as exc:
-        _exit_os_error(exc, folder)
     console.print(f"wrote {', '.join(name for name, _ in frames)} to {folder}")
 
 
@@ -701,7 +686,7 @@ def train_cli(
     from discourse.codebook import load_codebook
     from discourse.labels.training import train_and_evaluate, write_report
 
-    try:
+    with _user_errors(output_dir):
         cb = load_codebook(codebook)
         result = train_and_evaluate(
             annotations,
@@ -713,21 +698,14 @@ def train_cli(
             setfit_dir,
             embedding_backend,
         )
-    except (ConfigError, ValueError, KeyError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _exit_os_error(exc, output_dir)
     out = Console()
     _print_frame(out, "inter-coder agreement", result.agreement)
     _print_frame(out, "dev (fitted on train)", result.table("dev"))
     _print_frame(out, "test (fitted on train+dev)", result.table("test"))
     console.print(f"default labeler (best on dev): {result.default}")
     if report is not None:
-        try:
+        with _user_errors(report):
             write_report(result, report)
-        except OSError as exc:
-            _exit_os_error(exc, report)
 
 
 @app.command("labelers")

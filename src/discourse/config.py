@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from discourse.errors import ConfigError  # re-exported from here
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -47,10 +49,6 @@ __all__ = [
     "load_config",
     "project_root",
 ]
-
-
-class ConfigError(ValueError):
-    """Raised when a configuration file cannot be read or does not validate."""
 
 
 def _not_blank(value: str) -> str:

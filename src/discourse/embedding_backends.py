@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from discourse.embeddings import MODEL_ID, EmbeddingCache, load_model
+from discourse.errors import InputError
 from discourse.io_utils import sha256_file, write_json
 
 __all__ = [
@@ -509,7 +510,7 @@ def backend_names() -> list[str]:
 
 def _backend(name: str) -> EmbeddingBackend:
     if name not in BACKENDS:
-        raise ValueError(
+        raise InputError(
             f"unknown embedding backend {name!r}; valid names: {', '.join(backend_names())}"
         )
     return BACKENDS[name]

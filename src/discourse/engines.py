@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from discourse.errors import InputError
 from discourse.registry import Registry
 
 __all__ = ["DaskEngine", "LocalEngine", "engines", "make_engine"]
@@ -151,9 +152,9 @@ def make_engine(name: str = "pandas", scheduler: str | None = None, **params: An
     try:
         cls = engines.get(name)
     except KeyError as exc:
-        raise ValueError(exc.args[0]) from None
+        raise InputError(exc.args[0]) from None
     if scheduler is not None:
         if name != "dask":
-            raise ValueError(f"--scheduler needs --engine dask (got engine {name!r})")
+            raise InputError(f"--scheduler needs --engine dask (got engine {name!r})")
         params["scheduler"] = scheduler
     return cls(**params)

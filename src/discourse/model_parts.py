@@ -21,13 +21,17 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path, PurePosixPath
 
+from discourse.errors import DiscourseError
+
 __all__ = ["MPNET", "ModelParts", "ModelPartsError", "find_parts", "reassemble"]
 
 ALLOWED_SUFFIXES = (".safetensors", ".json", ".txt", ".model")
 
 
-class ModelPartsError(RuntimeError):
+class ModelPartsError(DiscourseError, RuntimeError):
     """A part is missing or corrupted, or the zip holds something it should not."""
+
+    code = "D005"
 
 
 @dataclass(frozen=True)

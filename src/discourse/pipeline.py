@@ -12,8 +12,11 @@ import csv
 import hashlib
 import io
 import platform
+import re
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +43,7 @@ from discourse.config import ConfigError, PipelineConfig
 from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument
 from discourse.dedup import DuplicateMarker
 from discourse.engines import LocalEngine
+from discourse.errors import DiscourseError, InputError, MissingInputError, StageSkipped
 from discourse.ingest import SourceOverride, readers
 from discourse.ingest.files import (
     InputFile,
@@ -56,7 +60,7 @@ from discourse.io_utils import (
 from discourse.privacy import Pseudonymiser
 from discourse.stage_cache import StageCache, hash_tree
 
-__all__ = ["IngestResult", "RunResult", "ingest_corpus", "load_sources", "run"]
+__all__ = ["IngestResult", "RunResult", "ingest_corpus", "load_sources", "run", "topic_errors"]
 
 _PACKAGES = (
     "pandas",
@@ -464,20 +468,66 @@ def _embed_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     return counts
 
 
+#: Interim, until src/discourse/topics/ raises the error types itself (then delete these and
+#: :func:`topic_errors`): the messages of the plain ValueErrors (skips, bad input) and
+#: FileNotFoundErrors (missing input) that topics/ raises, with the type each one stands for.
+_TOPIC_ERRORS: tuple[tuple[str, type[Exception]], ...] = (
+    (r"too few segments to model topics: ", StageSkipped),  # stage.py fit_topic_runs
+    (r"no words left for topic modelling ", StageSkipped),  # corpus.py build_vocabulary
+    (r"no words occur in at least min_documents=", StageSkipped),  # corpus.py build_vocabulary
+    (r"BERTopic needs at least 10 documents, ", StageSkipped),  # models.py BERTopicModel.fit
+    (r"\S+ needs at least n_topics=\d+ documents$", StageSkipped),  # models.py _MatrixTopicModel
+    (r"reference corpus .+ has no documents$", InputError),  # stage.py _reference
+    (r".+: no text, title or selftext column for the reference corpus$", InputError),  # corpus.py
+    (r"reference corpus .+ does not exist$", MissingInputError),  # corpus.py
+    (r".+ does not exist: run `discourse run` or `discourse ingest` first$", MissingInputError),
+)
+
+
+@contextmanager
+def topic_errors() -> Iterator[None]:
+    """Give the known skip and bad-input errors of :mod:`discourse.topics` their types.
+
+    A corpus too small or too sparse to model raises :class:`StageSkipped`; a bad reference
+    corpus :class:`InputError`; a missing run file or reference corpus
+    :class:`MissingInputError` (api.py). Any other error (a bug, e.g. a shape mismatch)
+    propagates untouched. Interim: topics/ will raise these types itself.
+    """
+    try:
+        yield
+    except (ValueError, FileNotFoundError) as exc:
+        if isinstance(exc, DiscourseError):
+            raise
+        for pattern, kind in _TOPIC_ERRORS:
+            fits = isinstance(exc, FileNotFoundError) == issubclass(kind, FileNotFoundError)
+            if fits and re.match(pattern, str(exc), re.DOTALL):
+                raise kind(str(exc)) from exc
+        raise
+
+
 def _topic_stage(stage: Path, cfg: PipelineConfig, cache: str) -> dict[str, Any]:
-    """Fit the topic models; a corpus too small to model is recorded, not raised."""
+    """Fit the topic models; a corpus too small to model (:class:`StageSkipped`) is recorded
+    as ``{"skipped": reason}``, not raised. Any other error propagates."""
     from discourse.topics.stage import model_files, topics_stage
 
     segments = pq.read_table(stage / "segments.parquet").to_pandas()
+    # at most this many segments can be modelled (exclusions only remove some)
+    candidates = int(segments["text"].fillna("").str.strip().ne("").sum())
+    if candidates < cfg.topics.min_segments:
+        return {
+            "skipped": f"too few segments to model topics: {candidates} "
+            f"(topics.min_segments = {cfg.topics.min_segments})"
+        }
     labels = None
     if (stage / "labels.parquet").is_file():
         labels = pq.read_table(
             stage / "labels.parquet", columns=["segment_id", "stance", "language"]
         ).to_pandas()
     try:
-        info = topics_stage(segments, labels, cfg, stage, cache_dir=cache)
-    except ValueError as exc:
-        return {"skipped": str(exc)}
+        with topic_errors():
+            info = topics_stage(segments, labels, cfg, stage, cache_dir=cache)
+    except StageSkipped as exc:
+        return {"skipped": exc.reason}
     info["outputs"] = info["outputs"] + model_files(stage, info["models"])
     return info
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from discourse.config import PipelineConfig
+from discourse.errors import MissingInputError
 from discourse.privacy import NameForms, find_contacts, name_forms
 
 __all__ = [
@@ -270,7 +271,7 @@ def privacy_check(
     """
     root = Path(output_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {root}")
+        raise MissingInputError(f"output folder does not exist: {root}")
     ids = names if isinstance(names, Identifiers) else Identifiers(names=set(names))
     allow = [*allow, *ids.keep]
     allowed = {a.casefold() for a in allow}

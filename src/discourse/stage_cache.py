@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from discourse import __version__
+from discourse.errors import DiscourseError
 from discourse.io_utils import inside, safe_relative, sha256_file
 
 __all__ = [
@@ -105,8 +106,10 @@ class StageHit:
         return list(self.files)
 
 
-class StageCacheError(RuntimeError):
+class StageCacheError(DiscourseError, RuntimeError):
     """A stored stage changed between its check and its use."""
+
+    code = "D006"
 
 
 class StageCache:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from discourse.analysis.report import FIGURES, TABLES
+from discourse.errors import MissingInputError
 from discourse.io_utils import write_text
 
 __all__ = ["write_report"]
@@ -55,7 +56,7 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
     root = Path(run_dir)
     manifest_path = root / "figures_manifest.json"
     if not manifest_path.is_file():
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{root} has no figures_manifest.json: run `discourse figures -i {root}` first"
         )
     figures_manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -37,6 +37,7 @@ from discourse import __version__
 from discourse.analysis.run_data import read_optional
 from discourse.analysis.tables import write_table
 from discourse.config import PipelineConfig
+from discourse.errors import InputError, MissingInputError
 from discourse.io_utils import sha256_file, write_json
 
 __all__ = [
@@ -179,7 +180,7 @@ class _Outputs:
 def require_run(run_dir: Path) -> None:
     """Raise a clear error unless ``run_dir`` holds the outputs figures are drawn from."""
     if not all((run_dir / f).is_file() for f in ("segments.parquet", "documents.parquet")):
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
         )
 
@@ -195,7 +196,7 @@ def content_segments(segments: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.D
     merged = segments.merge(labels, on="segment_id", how="left", validate="one_to_one")
     missing = int(merged["stance"].isna().sum())
     if missing:
-        raise ValueError(f"{missing} segments have no labels: labels.parquet is not from this run")
+        raise InputError(f"{missing} segments have no labels: labels.parquet is not from this run")
     boiler = merged["boilerplate"].astype(bool)
     dup = merged["duplicate_of"].notna() & ~boiler
     if "language" in merged:

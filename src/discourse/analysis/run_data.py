@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from discourse.errors import InputError, MissingInputError
+
 __all__ = ["RunData", "evidence_examples", "load_run", "read_optional"]
 
 
@@ -41,7 +43,7 @@ class RunData:
         from discourse.analysis.report import content_segments
 
         if self.labels is None:
-            raise ValueError(f"{self.folder} has no labels.parquet (label stage not run)")
+            raise InputError(f"{self.folder} has no labels.parquet (label stage not run)")
         return content_segments(self.segments, self.labels)[0]
 
 
@@ -62,7 +64,7 @@ def load_run(folder: str | Path) -> RunData:
     """
     root = Path(folder)
     if not (root / "manifest.json").is_file() or not (root / "segments.parquet").is_file():
-        raise FileNotFoundError(f"{root} is not a run folder: run `discourse run -o {root}` first")
+        raise MissingInputError(f"{root} is not a run folder: run `discourse run -o {root}` first")
     metrics_path = root / "topic_metrics.json"
     return RunData(
         folder=root,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from discourse.codebook import Codebook
 from discourse.coding.formats import parse_doccano, parse_labelstudio
+from discourse.errors import InputError, MissingInputError
 
 __all__ = ["FORMATS", "coded_only", "read_codes"]
 
@@ -28,22 +29,22 @@ def _csv_codes(path: Path, codebook: Codebook) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path} is not a readable CSV file: {exc}") from None
+        raise InputError(f"{path} is not a readable CSV file: {exc}") from None
     id_col = next((c for c in ("segment_id", "unit_id") if c in frame.columns), None)
     if id_col is None:
-        raise ValueError(f"{path} has no segment_id column (columns: {list(frame.columns)})")
+        raise InputError(f"{path} has no segment_id column (columns: {list(frame.columns)})")
     missing = [c for c in ("stance", *codebook.theme_names) if c not in frame.columns]
     if missing:
-        raise ValueError(f"{path} lacks the code column(s) {missing}")
+        raise InputError(f"{path} lacks the code column(s) {missing}")
     labels = {s.lower(): s for s in codebook.stance_labels}
     rows = []
     for i, rec in enumerate(frame.to_dict("records"), start=2):
         unit = rec[id_col].strip()
         if not unit:
-            raise ValueError(f"{path} line {i}: empty {id_col}")
+            raise InputError(f"{path} line {i}: empty {id_col}")
         raw = rec["stance"].strip()
         if raw and raw.lower() not in labels:
-            raise ValueError(
+            raise InputError(
                 f"{path} line {i} (unit {unit}): unknown stance {raw!r}; valid: "
                 f"{codebook.stance_labels} (or empty for not coded)"
             )
@@ -55,12 +56,12 @@ def _csv_codes(path: Path, codebook: Codebook) -> pd.DataFrame:
             elif value in _FALSE:
                 row[theme] = 0
             else:
-                raise ValueError(
+                raise InputError(
                     f"{path} line {i} (unit {unit}): theme {theme} must be 0/1 (or empty), "
                     f"got {rec[theme]!r}"
                 )
         if row["stance"] is None and any(row[t] for t in codebook.theme_names):
-            raise ValueError(
+            raise InputError(
                 f"{path} line {i} (unit {unit}): themes are coded but the stance is empty; "
                 "code the stance too (a unit counts as coded when its stance is set)"
             )
@@ -77,7 +78,7 @@ def _detect(path: Path) -> str:
         return "doccano"
     if suffix == ".json":
         return "labelstudio"
-    raise ValueError(
+    raise InputError(
         f"cannot tell the format of {path} from its suffix; pass --format "
         f"({', '.join(FORMATS[1:])})"
     )
@@ -111,9 +112,9 @@ def read_codes(path: str | Path, codebook: Codebook, fmt: str = "auto") -> pd.Da
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no codes file at {path}")
+        raise MissingInputError(f"no codes file at {path}")
     if fmt not in FORMATS:
-        raise ValueError(f"unknown codes format {fmt!r}; valid: {list(FORMATS)}")
+        raise InputError(f"unknown codes format {fmt!r}; valid: {list(FORMATS)}")
     kind = _detect(path) if fmt == "auto" else fmt
     try:
         if kind == "csv":
@@ -123,17 +124,17 @@ def read_codes(path: str | Path, codebook: Codebook, fmt: str = "auto") -> pd.Da
         else:
             frame = parse_doccano(path.read_text(encoding="utf-8").splitlines(), codebook)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a readable {kind} file: {exc}") from None
-    except ValueError as exc:
+        raise InputError(f"{path} is not a readable {kind} file: {exc}") from None
+    except InputError as exc:
         if str(path) in str(exc):
             raise
-        raise ValueError(f"{path}: {exc}") from None
+        raise InputError(f"{path}: {exc}") from None
     columns = ["segment_id", "stance", *codebook.theme_names, "note"]
     if frame.empty:
-        raise ValueError(f"{path} holds no units")
+        raise InputError(f"{path} holds no units")
     dupes = frame["segment_id"][frame["segment_id"].duplicated()].unique().tolist()
     if dupes:
-        raise ValueError(f"{path} lists unit(s) more than once: {dupes[:5]}")
+        raise InputError(f"{path} lists unit(s) more than once: {dupes[:5]}")
     frame = frame[columns].copy()
     frame["stance"] = frame["stance"].astype(object).where(frame["stance"].notna(), None)
     for theme in codebook.theme_names:

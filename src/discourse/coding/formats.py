@@ -27,6 +27,7 @@ import pandas as pd
 
 from discourse.codebook import Codebook
 from discourse.coding.page import default_definition
+from discourse.errors import InputError
 
 __all__ = [
     "doccano_lines",
@@ -92,9 +93,9 @@ def _row(
     chosen = set(themes)
     unknown = sorted(chosen - set(codebook.theme_names))
     if unknown:
-        raise ValueError(f"unit {unit}: unknown theme(s) {unknown}; valid: {codebook.theme_names}")
+        raise InputError(f"unit {unit}: unknown theme(s) {unknown}; valid: {codebook.theme_names}")
     if stance is not None and stance not in codebook.stance_labels:
-        raise ValueError(f"unit {unit}: unknown stance {stance!r}; valid: {codebook.stance_labels}")
+        raise InputError(f"unit {unit}: unknown stance {stance!r}; valid: {codebook.stance_labels}")
     row: dict[str, Any] = {"segment_id": unit, "stance": stance}
     for theme in codebook.theme_names:
         row[theme] = int(theme in chosen)
@@ -109,23 +110,23 @@ def _choices(value: Any) -> list[str]:
         return [value] if value else []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ValueError(f"expected a choice or a list of choices, got {value!r}")
+    raise InputError(f"expected a choice or a list of choices, got {value!r}")
 
 
 def _labelstudio_result(unit: str, result: Any) -> tuple[str | None, list[str], str]:
     if not isinstance(result, list):
-        raise ValueError(f"unit {unit}: annotation result is not a list")
+        raise InputError(f"unit {unit}: annotation result is not a list")
     stance: str | None = None
     themes: list[str] = []
     note = ""
     for item in result:
         if not isinstance(item, dict):
-            raise ValueError(f"unit {unit}: annotation result item is not an object")
+            raise InputError(f"unit {unit}: annotation result item is not an object")
         name, value = item.get("from_name"), item.get("value", {})
         if name == "stance":
             picked = _choices(value)
             if len(picked) > 1:
-                raise ValueError(f"unit {unit}: more than one stance {picked}")
+                raise InputError(f"unit {unit}: more than one stance {picked}")
             stance = picked[0] if picked else None
         elif name == "themes":
             themes = _choices(value)
@@ -133,7 +134,7 @@ def _labelstudio_result(unit: str, result: Any) -> tuple[str | None, list[str], 
             text = value.get("text", []) if isinstance(value, dict) else value
             note = " ".join(text) if isinstance(text, list) else str(text)
         else:
-            raise ValueError(
+            raise InputError(
                 f"unit {unit}: unknown question {name!r} (expected stance, themes or note: "
                 "use the labelling interface `discourse sample` wrote)"
             )
@@ -152,21 +153,21 @@ def parse_labelstudio(data: Any, codebook: Codebook) -> pd.DataFrame:
         On a malformed export, a task without ``segment_id``, unknown labels or conflicts.
     """
     if not isinstance(data, list):
-        raise ValueError("a Label Studio export is a JSON list of tasks")
+        raise InputError("a Label Studio export is a JSON list of tasks")
     rows = []
     for i, task in enumerate(data):
         if not isinstance(task, dict):
-            raise ValueError(f"task {i} is not an object")
+            raise InputError(f"task {i} is not an object")
         fields = task.get("data", task)
         unit = fields.get("segment_id") if isinstance(fields, dict) else None
         if not isinstance(unit, str) or not unit:
-            raise ValueError(
+            raise InputError(
                 f"task {i} has no segment_id (import the tasks `discourse sample` wrote)"
             )
         if "data" not in task:  # JSON-MIN: answers are top-level keys
             stance = _choices(task.get("stance", ""))
             if len(stance) > 1:
-                raise ValueError(f"unit {unit}: more than one stance {stance}")
+                raise InputError(f"unit {unit}: more than one stance {stance}")
             themes = _choices(task.get("themes", []))
             note = task.get("note", "")
             rows.append(
@@ -183,7 +184,7 @@ def parse_labelstudio(data: Any, codebook: Codebook) -> pd.DataFrame:
             for a in annotations
         }
         if len(parsed) > 1:
-            raise ValueError(
+            raise InputError(
                 f"unit {unit} has {len(annotations)} annotations that disagree: adjudicate them "
                 "in Label Studio (keep one) before estimating"
             )
@@ -216,27 +217,27 @@ def parse_doccano(lines: Iterable[str], codebook: Codebook) -> pd.DataFrame:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"line {i} is not JSON: {exc}") from None
+            raise InputError(f"line {i} is not JSON: {exc}") from None
         if not isinstance(obj, dict):
-            raise ValueError(f"line {i} is not a JSON object")
+            raise InputError(f"line {i} is not a JSON object")
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         unit = obj.get("segment_id", meta.get("segment_id"))
         if not isinstance(unit, str) or not unit:
-            raise ValueError(
+            raise InputError(
                 f"line {i} has no segment_id (import the file `discourse sample` wrote)"
             )
         labels = obj.get("label", obj.get("labels", []))
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            raise ValueError(f"unit {unit}: `label` must be a list of label names")
+            raise InputError(f"unit {unit}: `label` must be a list of label names")
         unknown = sorted(set(labels) - stances - themes_all)
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unit {unit}: unknown label(s) {unknown}; valid: "
                 f"{codebook.stance_labels + codebook.theme_names}"
             )
         picked = sorted(set(labels) & stances)
         if len(picked) > 1:
-            raise ValueError(f"unit {unit}: more than one stance {picked}")
+            raise InputError(f"unit {unit}: more than one stance {picked}")
         note = obj.get("comment", obj.get("note", ""))
         rows.append(
             _row(

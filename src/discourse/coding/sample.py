@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from discourse.errors import InputError, MissingInputError
+
 __all__ = [
     "DESIGN_FORMAT",
     "STRATEGIES",
@@ -169,15 +171,15 @@ def population(content: pd.DataFrame, pseudonym_prefix: str = "P-") -> pd.DataFr
     salt changes the sample."""
     missing = [c for c in ("segment_id", "text", *STRATA_BY) if c not in content.columns]
     if missing:
-        raise ValueError(f"the run's content segments lack columns {missing}")
+        raise InputError(f"the run's content segments lack columns {missing}")
     if content["segment_id"].duplicated().any():
-        raise ValueError("the run's segments have duplicate segment ids")
+        raise InputError("the run's segments have duplicate segment ids")
     frame = content.copy()
     if "unit_key" not in frame.columns:
         frame["unit_key"] = unit_keys(frame, pseudonym_prefix)
     if frame["unit_key"].duplicated().any():
         twins = frame.loc[frame["unit_key"].duplicated(keep=False), "segment_id"].tolist()[:4]
-        raise ValueError(
+        raise InputError(
             f"content segments {twins} have the same text at the same place of the same input "
             "file once pseudonyms are set aside; they cannot be told apart across machines"
         )
@@ -195,7 +197,7 @@ def strata_of(frame: pd.DataFrame, strategy: str) -> pd.Series:
 
 def _check_strategy(strategy: str) -> None:
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown sampling strategy {strategy!r}; valid: {list(STRATEGIES)}")
+        raise InputError(f"unknown sampling strategy {strategy!r}; valid: {list(STRATEGIES)}")
 
 
 def allocate(sizes: dict[str, int], n: int, min_per_stratum: int = 5) -> dict[str, int]:
@@ -223,13 +225,13 @@ def allocate(sizes: dict[str, int], n: int, min_per_stratum: int = 5) -> dict[st
     """
     total = sum(sizes.values())
     if n < 1:
-        raise ValueError(f"the sample size must be at least 1, got {n}")
+        raise InputError(f"the sample size must be at least 1, got {n}")
     if n > total:
-        raise ValueError(f"cannot sample {n} units from a population of {total}")
+        raise InputError(f"cannot sample {n} units from a population of {total}")
     names = sorted(sizes)
     alloc = {h: min(sizes[h], min_per_stratum) for h in names}
     if sum(alloc.values()) > n:
-        raise ValueError(
+        raise InputError(
             f"{len(names)} strata need at least {sum(alloc.values())} units for the floor of "
             f"{min_per_stratum} per stratum, more than n={n}: raise --n, lower the floor, or "
             "use --strategy random"
@@ -372,21 +374,21 @@ def load_design(path: str | Path) -> SampleDesign:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"no sample design at {path}: draw the sample with `discourse sample` (it writes "
             "design.json next to the coding files) or pass --design"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a JSON sample design: {exc}") from None
+        raise InputError(f"{path} is not a JSON sample design: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("units"), list):
         data["units"] = [tuple(u) if isinstance(u, list) else u for u in data["units"]]
     if isinstance(data, dict) and data.get("format") != DESIGN_FORMAT:
-        raise ValueError(f"{path} is not a {DESIGN_FORMAT} design (format={data.get('format')!r})")
+        raise InputError(f"{path} is not a {DESIGN_FORMAT} design (format={data.get('format')!r})")
     try:
         return SampleDesign.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "design"
-        raise ValueError(f"{path} is not a valid sample design: {where}: {first['msg']}") from None
+        raise InputError(f"{path} is not a valid sample design: {where}: {first['msg']}") from None

@@ -27,6 +27,7 @@ import pandas as pd
 from discourse import __version__
 from discourse.codebook import Codebook
 from discourse.coding.sample import SampleDesign, design_json, draw_sample, unit_keys
+from discourse.errors import MissingInputError
 
 __all__ = [
     "SAMPLE_FILES",
@@ -97,7 +98,7 @@ def draw_run_sample(
     run_dir = Path(run_dir)
     require_run(run_dir)
     if not (run_dir / "labels.parquet").is_file():
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{run_dir} has no labels.parquet: the sample is stratified by predicted stance and "
             "estimates are corrected against the predictions; run the label stage first"
         )

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import DiscourseError, InputError, MissingInputError
 from discourse.labels.language import detect_language
 from discourse.registry import Registry
 
@@ -32,6 +33,7 @@ __all__ = [
     "Evidence",
     "check_codebook_version",
     "labelers",
+    "load_weights",
     "make_labeler",
     "output_columns",
 ]
@@ -57,6 +59,21 @@ class CodebookVersionWarning(UserWarning):
     ``combined`` uses as features) may differ from those the weights were tuned on. Refit with
     ``discourse train`` to silence it.
     """
+
+
+def load_weights(load: Callable[[Any], None], path: Any) -> None:
+    """Call a labeler's ``load(path)``. A weights file is untrusted user input: a missing one is
+    a :class:`~discourse.errors.MissingInputError`, a malformed one (not JSON, a missing key, a
+    value of the wrong type) an :class:`~discourse.errors.InputError` naming the file."""
+    try:
+        load(path)
+    except DiscourseError:
+        raise
+    except FileNotFoundError as exc:
+        raise MissingInputError(f"weights file does not exist: {path}") from exc
+    except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InputError(f"{path} is not a valid weights file: {what}") from exc
 
 
 def check_codebook_version(saved: dict[str, Any], codebook: Codebook, path: Any) -> None:

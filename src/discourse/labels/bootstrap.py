@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import InputError
 from discourse.labels.evaluate import ECE_BINS, align_predictions
 
 __all__ = ["bootstrap_difference", "bootstrap_intervals"]
@@ -75,7 +76,7 @@ def _scores(gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, idx: np.ndarra
     for name, frame in (("gold", gold), ("predicted", pred)):
         unknown = sorted(set(frame["stance"].astype(str)) - set(labels))
         if unknown:
-            raise ValueError(f"{name} stance values {unknown} are not in the codebook: {labels}")
+            raise InputError(f"{name} stance values {unknown} are not in the codebook: {labels}")
     g = np.array([code[v] for v in gold["stance"].astype(str)])
     p = np.array([code[v] for v in pred["stance"].astype(str)])
     cm = _confusions(g, p, len(labels), idx)
@@ -120,15 +121,15 @@ def _prepared(
     """Arguments checked before any work: the codebook, gold with a fresh index, the aligned
     predictions and the resample indices (``n_boot x n``)."""
     if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
+        raise InputError(f"level must be between 0 and 1, got {level}")
     if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+        raise InputError(f"n_boot must be at least 1, got {n_boot}")
     cb = codebook or load_codebook()
     preds = [align_predictions(gold, pred, cb, key) for pred in preds]
     gold = gold.reset_index(drop=True)
     n = len(gold)
     if n == 0:
-        raise ValueError("no units to resample")
+        raise InputError("no units to resample")
     return cb, gold, preds, np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import InputError
 
 __all__ = [
     "ECE_BINS",
@@ -169,18 +170,21 @@ def align_predictions(
     ``None``) with a fresh index; raises ``ValueError`` when a gold row has no prediction, the
     lengths differ, or a table lacks the stance or a theme column."""
     if key is not None:
+        for name, frame in (("gold", gold), ("pred", pred)):
+            if key not in frame.columns:
+                raise InputError(f"{name} table has no key column {key!r}")
         missing = set(gold[key]) - set(pred[key])
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"{len(missing)} gold rows have no prediction (e.g. {sorted(missing)[:3]})"
             )
         pred = pred.set_index(key).loc[gold[key]].reset_index()
     elif len(gold) != len(pred):
-        raise ValueError(f"gold has {len(gold)} rows but pred has {len(pred)}; pass key= to align")
+        raise InputError(f"gold has {len(gold)} rows but pred has {len(pred)}; pass key= to align")
     for col in ["stance", *codebook.theme_names]:
         for name, frame in (("gold", gold), ("pred", pred)):
             if col not in frame.columns:
-                raise ValueError(f"{name} table has no column {col!r}")
+                raise InputError(f"{name} table has no column {col!r}")
     return pred.reset_index(drop=True)
 
 
@@ -208,7 +212,7 @@ def evaluate(
     pred = align_predictions(gold, pred, cb, key)
     unknown = set(gold["stance"]) - set(cb.stance_labels)
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"gold stance values {sorted(unknown)} are not in the codebook: {cb.stance_labels}"
         )
     stance = _dimension(
@@ -301,7 +305,7 @@ def calibration_table(
     pred = align_predictions(gold, pred, cb, key)
     gold = gold.reset_index(drop=True)
     if not _has_scores(pred, cb):
-        raise ValueError("pred has no stance_score or <theme>_score columns to calibrate")
+        raise InputError("pred has no stance_score or <theme>_score columns to calibrate")
     rows = []
     correct = (gold["stance"].astype(str) == pred["stance"].astype(str)).to_numpy()
     outcomes = [("stance", "top-label", pred["stance_score"], correct)]
@@ -356,7 +360,7 @@ def prevalence_table(
     pred = align_predictions(gold, pred, cb, key)
     gold = gold.reset_index(drop=True)
     if by not in gold.columns:
-        raise ValueError(f"gold table has no column {by!r} to group by")
+        raise InputError(f"gold table has no column {by!r} to group by")
     groups = [(str(g), (gold[by] == g).to_numpy()) for g in sorted(gold[by].dropna().unique())]
     groups.append(("all", np.ones(len(gold), dtype=bool)))
     items = [

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from discourse.errors import InputError
+
 __all__ = ["NgramTfidf"]
 
 
@@ -101,8 +103,8 @@ class NgramTfidf:
         1 <= lo <= hi <= :data:`MAX_N`), ``min_df`` (int >= 1), ``vocabulary`` (distinct
         strings) and ``idf`` (finite numbers > 0, one per term)."""
 
-        def bad(what: str) -> ValueError:
-            return ValueError(f"n-gram features: {what}")
+        def bad(what: str) -> InputError:
+            return InputError(f"n-gram features: {what}")
 
         if not isinstance(d, dict):
             raise bad(f"expected a mapping, got {type(d).__name__}")

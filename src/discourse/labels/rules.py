@@ -52,7 +52,14 @@ import numpy as np
 import pandas as pd
 
 from discourse.codebook import Codebook, LabelSpec, check_pattern
-from discourse.labels.base import BaseLabeler, check_codebook_version, evidence_json, labelers
+from discourse.errors import ConfigError, InputError
+from discourse.labels.base import (
+    BaseLabeler,
+    check_codebook_version,
+    evidence_json,
+    labelers,
+    load_weights,
+)
 from discourse.segment.sentences import sentence_spans
 
 __all__ = ["Match", "RuleLabeler", "compile_pattern", "evidence_spans"]
@@ -263,9 +270,9 @@ class RuleLabeler(BaseLabeler):
                 try:
                     patterns = compile_pattern(p.pattern, cb.macros)
                 except ValueError as exc:
-                    raise ValueError(f"pattern {spec.name}.{p.id}: {exc}") from None
+                    raise ConfigError(f"pattern {spec.name}.{p.id}: {exc}") from None
                 if not patterns:
-                    raise ValueError(
+                    raise ConfigError(
                         f"pattern {spec.name}.{p.id} compiles to nothing: {p.pattern!r}"
                     )
                 matcher = _make_matcher(key, patterns, self.backend)
@@ -395,7 +402,7 @@ class RuleLabeler(BaseLabeler):
     def _thresholds(self) -> dict[str, float]:
         """Fitted thresholds, else those saved in ``weights``, else the constructor's."""
         if not hasattr(self, "thresholds_") and self.weights is not None:
-            self._load(self.weights)
+            load_weights(self._load, self.weights)
         return self.thresholds_ if hasattr(self, "thresholds_") else self._default_thresholds()
 
     def save(self, path: str | Path) -> None:
@@ -417,9 +424,9 @@ class RuleLabeler(BaseLabeler):
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         cb = self._cb()
         if data.get("labeler") != self.name:
-            raise ValueError(f"{path} holds weights for {data.get('labeler')!r}, not {self.name!r}")
+            raise InputError(f"{path} holds weights for {data.get('labeler')!r}, not {self.name!r}")
         if data["codebook"]["name"] != cb.meta.name:
-            raise ValueError(
+            raise InputError(
                 f"{path} was tuned for codebook {data['codebook']['name']!r}, not {cb.meta.name!r}"
             )
         check_codebook_version(data["codebook"], cb, path)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from discourse.codebook import Codebook
 from discourse.embeddings import EmbeddingCache
+from discourse.errors import InputError
 from discourse.labels.base import labelers
 from discourse.labels.supervised import EmbeddingLogReg
 
@@ -181,14 +182,14 @@ class SetFitLabeler(EmbeddingLogReg):
 
         folder = Path(path)
         if not (folder / "heads.json").is_file() or not (folder / "encoder").is_dir():
-            raise ValueError(f"{folder} is not a setfit model folder (heads.json + encoder/)")
+            raise InputError(f"{folder} is not a setfit model folder (heads.json + encoder/)")
         unsafe = sorted(
             p.name
             for p in (folder / "encoder").rglob("*")
             if p.suffix in {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}
         )
         if unsafe:
-            raise ValueError(
+            raise InputError(
                 f"{folder / 'encoder'} holds pickle-based weights ({', '.join(unsafe)}); only "
                 "safetensors weights are loaded (save with `discourse train --setfit-dir`)"
             )

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import InputError, MissingInputError
 from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
 
 __all__ = [
@@ -61,12 +62,15 @@ def build_labeler(
     if name == "default":
         name = "rules" if custom else default_labeler_name()
     if name not in labelers:
-        labelers.get(name)  # raises with the valid names
+        try:
+            labelers.get(name)
+        except KeyError as exc:  # the message lists the valid names
+            raise InputError(exc.args[0]) from None
     weights = weights or (None if custom else packaged_weights(name))
     if name == "rules":  # usable untuned; saved thresholds when there are any
         return make_labeler("rules", cb, weights=weights)
     if weights is None:
-        raise ValueError(
+        raise InputError(
             f"labeler {name!r} needs fitted weights; none are packaged for codebook "
             f"{cb.meta.name!r}. "
             "Use --labeler rules, or fit it on your hand-coded data with `discourse train`."
@@ -116,7 +120,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     suffix = p.suffix.lower()
     if not p.is_file():
-        raise FileNotFoundError(f"input table does not exist: {p}")
+        raise MissingInputError(f"input table does not exist: {p}")
     if suffix in (".csv", ".tsv"):
         return pd.read_csv(
             p, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False
@@ -125,7 +129,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return pd.read_json(p, lines=True, dtype=False)
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(p)
-    raise ValueError(f"unsupported table format {suffix!r}; use .csv, .tsv, .jsonl or .parquet")
+    raise InputError(f"unsupported table format {suffix!r}; use .csv, .tsv, .jsonl or .parquet")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
@@ -145,7 +149,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
         elif suffix in (".jsonl", ".ndjson"):
             frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
         else:
-            raise ValueError(
+            raise InputError(
                 f"unsupported output format {suffix!r}; use .csv, .tsv, .jsonl or .parquet"
             )
 
@@ -153,7 +157,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
 def label_table(frame: pd.DataFrame, text_column: str, labeler: BaseLabeler) -> pd.DataFrame:
     """``frame`` with the label columns added (existing columns of the same name replaced)."""
     if text_column not in frame.columns:
-        raise ValueError(
+        raise InputError(
             f"no column {text_column!r}; columns are: {', '.join(map(str, frame.columns))}"
         )
     labels = labeler.predict(frame[text_column].tolist())

@@ -31,7 +31,14 @@ import pandas as pd
 
 from discourse.codebook import Codebook
 from discourse.embeddings import EmbeddingCache
-from discourse.labels.base import BaseLabeler, check_codebook_version, evidence_json, labelers
+from discourse.errors import InputError
+from discourse.labels.base import (
+    BaseLabeler,
+    check_codebook_version,
+    evidence_json,
+    labelers,
+    load_weights,
+)
 from discourse.labels.rules import RuleLabeler, evidence_spans
 
 __all__ = ["CombinedLabeler", "EmbeddingLogReg"]
@@ -525,7 +532,7 @@ class EmbeddingLogReg(BaseLabeler):
             return
         if self.weights is None:
             raise RuntimeError(f"{self.name} is not fitted: call fit() or pass weights=<json file>")
-        self._load(self.weights)
+        load_weights(self._load, self.weights)
 
     def _predict_valid(self, texts: list[str]) -> list[dict[str, Any]]:
         self._ensure_fitted()
@@ -534,7 +541,7 @@ class EmbeddingLogReg(BaseLabeler):
         Xs = self._stance_features(X, texts)
         width = getattr(self.stance_model_, "coef", np.zeros((0, Xs.shape[1]))).shape[1]
         if width != Xs.shape[1]:
-            raise ValueError(
+            raise InputError(
                 f"{self.name}: the stance model has {width} weights per class but this run gives "
                 f"{Xs.shape[1]} features (embedding, rule scores, n-grams); refit the weights"
             )
@@ -682,17 +689,17 @@ class EmbeddingLogReg(BaseLabeler):
     def _load(self, path: str | Path) -> None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("labeler") != self.name:
-            raise ValueError(f"{path} holds weights for {data.get('labeler')!r}, not {self.name!r}")
+            raise InputError(f"{path} holds weights for {data.get('labeler')!r}, not {self.name!r}")
         cb = self._cb()
         if data["codebook"]["name"] != cb.meta.name or set(data["themes"]) != set(cb.theme_names):
-            raise ValueError(
+            raise InputError(
                 f"{path} was trained for codebook {data['codebook']['name']!r} with themes "
                 f"{sorted(data['themes'])}; this codebook is {cb.meta.name!r} with {cb.theme_names}"
             )
         check_codebook_version(data["codebook"], cb, path)
         fitted_on, ours = data.get("embedding_model"), self._embedder().model_id
         if fitted_on and fitted_on != ours:
-            raise ValueError(
+            raise InputError(
                 f"{path} was fitted on {fitted_on!r} embeddings, but this run embeds with "
                 f"{ours!r} (embeddings.backend = {self.embedding_backend!r}); use the matching "
                 "backend, or fit weights for this one with `discourse train --embedding-backend`"
@@ -718,12 +725,12 @@ class EmbeddingLogReg(BaseLabeler):
         try:
             self.ngrams_ = NgramTfidf.from_dict(saved)
         except ValueError as err:
-            raise ValueError(f"{path}: {err}") from None
+            raise InputError(f"{path}: {err}") from None
         scale = saved.get("scale")
         if not isinstance(scale, int | float) or isinstance(scale, bool):
-            raise ValueError(f"{path}: ngrams.scale must be a number, got {scale!r}")
+            raise InputError(f"{path}: ngrams.scale must be a number, got {scale!r}")
         if not np.isfinite(scale) or scale <= 0:
-            raise ValueError(f"{path}: ngrams.scale must be a positive number")
+            raise InputError(f"{path}: ngrams.scale must be a positive number")
         self.ngram_scale_ = float(scale)
 
     def _load_calibration(self, saved: dict[str, Any] | None) -> None:
@@ -733,7 +740,7 @@ class EmbeddingLogReg(BaseLabeler):
         saved = saved or {}
         stance = saved.get("stance") or {"temperature": 1.0, "bias": [0.0] * n}
         if float(stance["temperature"]) <= 0 or len(stance["bias"]) != n:
-            raise ValueError(
+            raise InputError(
                 "calibration.stance needs a positive temperature and one bias per class"
             )
         self.stance_calibration_ = {
@@ -742,7 +749,7 @@ class EmbeddingLogReg(BaseLabeler):
         }
         decision = saved.get("stance_decision", "balanced")
         if decision not in ("balanced", "calibrated"):
-            raise ValueError(
+            raise InputError(
                 f"calibration.stance_decision must be balanced or calibrated: {decision!r}"
             )
         self.stance_decision_ = decision

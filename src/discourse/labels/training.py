@@ -21,8 +21,9 @@ import pandas as pd
 from discourse.analysis.tables import markdown_table
 from discourse.annotations import load_annotations
 from discourse.codebook import Codebook, load_codebook
+from discourse.errors import InputError
 from discourse.io_utils import write_json, write_text
-from discourse.labels.base import BaseLabeler, make_labeler
+from discourse.labels.base import BaseLabeler, labelers, make_labeler
 from discourse.labels.bootstrap import bootstrap_difference, bootstrap_intervals
 from discourse.labels.evaluate import Evaluation, evaluate, prevalence_table
 
@@ -174,11 +175,16 @@ def train_and_evaluate(
     The fine-tuned encoder of ``setfit`` (about 90 MB) is written to ``setfit_dir`` when given,
     never into the package.
     """
+    unknown = [name for name in labeler_names if name not in labelers]
+    if unknown:
+        raise InputError(
+            f"unknown labeler(s) {unknown}; valid options: {', '.join(sorted(labelers.names()))}"
+        )
     cb = codebook or load_codebook()
     ann = load_annotations(annotations, cb)
     gold = ann.gold()
     if "split" not in gold.columns:
-        raise ValueError("the annotations have no splits.csv; create the splits first")
+        raise InputError("the annotations have no splits.csv; create the splits first")
     report = TrainingReport(
         split_sizes=gold.split.value_counts().to_dict(),
         agreement=ann.agreement(),

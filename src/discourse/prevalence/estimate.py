@@ -20,6 +20,7 @@ import pandas as pd
 from discourse import __version__
 from discourse.codebook import Codebook
 from discourse.coding.sample import SampleDesign, fingerprints, population, strata_of
+from discourse.errors import InputError, MissingInputError
 from discourse.prevalence.estimators import (
     Estimate,
     StratifiedCodes,
@@ -40,6 +41,7 @@ __all__ = [
     "estimate_run",
     "load_inputs",
     "match_codes",
+    "prevalence_estimates",
 ]
 
 ESTIMATORS = ("naive", "coded", "corrected")
@@ -116,7 +118,7 @@ def match_codes(
     frame = population(content)
     population_sha, strata_sha = fingerprints(frame, design.strategy)
     if population_sha != design.population_sha256 or len(frame) != design.population_size:
-        raise ValueError(
+        raise InputError(
             f"sample {design.sample_id} was drawn from another corpus: this run's content "
             "segments are not the ones the sample was drawn from. Draw a new sample for this run."
         )
@@ -129,24 +131,24 @@ def match_codes(
         sizes = pd.Series(current).value_counts().to_dict()
         declared = {s.name: s.N for s in design.strata}
         if {str(k): int(v) for k, v in sizes.items()} != declared:
-            raise ValueError(
+            raise InputError(
                 f"{design.sample_id}: the design's strata sizes do not match its own strata "
                 "fingerprint (the design file was edited): draw the sample again"
             )
     rows = by_key.get_indexer(design.unit_keys)
     if (rows < 0).any():
         missing = [u for u, r in zip(unit_stratum, rows) if r < 0][:5]
-        raise ValueError(f"units of the sample are not content segments of this run: {missing}")
+        raise InputError(f"units of the sample are not content segments of this run: {missing}")
     if current is not None:
         moved = [u for u, r in zip(unit_stratum, rows) if current[r] != unit_stratum[u]]
         if moved:
-            raise ValueError(
+            raise InputError(
                 f"{len(moved)} sampled unit(s) are listed under another stratum than their own "
                 f"(e.g. {moved[0]}): the design file was edited; draw the sample again"
             )
     unknown = sorted(set(codes["segment_id"]) - set(unit_stratum))
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"{len(unknown)} coded unit(s) are not in sample {design.sample_id} "
             f"(e.g. {unknown[:3]}): codes must come from this sample's files"
         )
@@ -242,12 +244,12 @@ def _rows(
 def _check_by(frame: pd.DataFrame, by: Sequence[str], codebook: Codebook) -> None:
     for column in by:
         if column not in frame.columns:
-            raise ValueError(
+            raise InputError(
                 f"cannot group by {column!r}: the content segments have no such column; "
                 f"valid: {sorted(c for c in frame.columns if frame[c].dtype == object)}"
             )
         if column in ("stance", *codebook.theme_names):
-            raise ValueError(f"cannot group by the label column {column!r}")
+            raise InputError(f"cannot group by the label column {column!r}")
 
 
 def estimate_prevalence(
@@ -466,7 +468,7 @@ def load_inputs(
     run_dir, codes_path = Path(run_dir), Path(codes_path)
     require_run(run_dir)
     if not (run_dir / "labels.parquet").is_file():
-        raise FileNotFoundError(f"{run_dir} has no labels.parquet: run the label stage first")
+        raise MissingInputError(f"{run_dir} has no labels.parquet: run the label stage first")
     design_file = Path(design_path) if design_path else _find_design(codes_path, run_dir)
     codebook = load_codebook(cfg.label.codebook)
     design = load_design(design_file)
@@ -474,6 +476,46 @@ def load_inputs(
     content, _ = read_population(run_dir, cfg)
     frame, sample = match_codes(content, design, codes)  # fail here, before anything is written
     return EstimateInputs(run_dir, codes_path, design_file, codebook, design, codes, frame, sample)
+
+
+def prevalence_estimates(
+    run_dir: str | Path,
+    codes: str | Path,
+    design: str | Path | None = None,
+    by: Sequence[str] = ("source_type",),
+    config: Any = None,
+    codes_format: str = "auto",
+) -> pd.DataFrame:
+    """Naive, coded and corrected prevalence of a run's labels, as a tidy table (nothing is
+    written; ``discourse estimate`` writes the same table with its figure and manifest).
+
+    Parameters
+    ----------
+    run_dir
+        A ``discourse run`` output folder with ``labels.parquet``.
+    codes
+        The hand codes (see :func:`discourse.coding.codes.read_codes`).
+    design
+        The sample's ``design.json`` (default: next to the codes, else ``run_dir/coding``).
+    by
+        Grouping columns besides ``overall``.
+    config
+        Pipeline configuration (codebook, ``seed``, ``analysis.n_boot`` and
+        ``analysis.min_documents_for_interval``); defaults when ``None``.
+    codes_format
+        See :func:`discourse.coding.codes.read_codes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ESTIMATE_COLUMNS` (see :func:`estimate_prevalence`).
+    """
+    from discourse.config import PipelineConfig
+
+    cfg = config or PipelineConfig()
+    inputs = load_inputs(run_dir, codes, design, cfg, codes_format)
+    an = cfg.analysis
+    return inputs.estimate(tuple(by), an.n_boot, cfg.seed, an.min_documents_for_interval)
 
 
 def estimate_run(
@@ -595,7 +637,7 @@ def _find_design(codes_path: Path, run_dir: Path) -> Path:
     found = design_beside(codes_path, run_dir)
     if found is not None:
         return found
-    raise FileNotFoundError(
+    raise MissingInputError(
         f"no design.json next to {codes_path} or in {run_dir / 'coding'}: pass --design with "
         "the design.json `discourse sample` wrote"
     )

@@ -41,6 +41,7 @@ import numpy as np
 from scipy.stats import norm
 
 from discourse.analysis.stats import _bootstrap_ratios
+from discourse.errors import InputError
 
 __all__ = [
     "Estimate",
@@ -131,7 +132,7 @@ def check_strata(codes: StratifiedCodes, names: list[str] | None = None) -> None
         detail = ", ".join(
             f"{lab} ({int(n_h[i])} of {int(codes.N_h[i])} coded)" for lab, i in zip(label, bad)
         )
-        raise ValueError(
+        raise InputError(
             f"stratum/strata with fewer than 2 coded units: {detail}; code at least two units "
             "of each stratum of the sample (the coding page's order mixes strata, so coding "
             "the whole sample always works)"
