@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from discourse.embedding_backends import (
-    BACKENDS,
     META_FILE,
     _publish_dir,
     backend_names,
     build_onnx_int8,
     distill_static,
+    embedding_backends,
     get_backend,
     load_onnx,
     load_static,
@@ -45,16 +45,16 @@ TEXTS = [
 def test_unknown_backend_lists_valid_names() -> None:
     with pytest.raises(ValueError, match=r"unknown embedding backend 'bert'.*minilm-static"):
         get_backend("bert")
-    with pytest.raises(ValueError, match="minilm, minilm-static, minilm-onnx-int8"):
+    with pytest.raises(ValueError, match="minilm, minilm-onnx-int8, minilm-static, mpnet"):
         make_embedder("nope")
 
 
 def test_registry_names_and_distinct_model_ids() -> None:
     assert backend_names()[0] == "minilm"
     assert {"minilm", "minilm-static", "minilm-onnx-int8"} <= set(backend_names())
-    ids = [b.model_id for b in BACKENDS.values()]
+    ids = [embedding_backends.get(n).model_id for n in embedding_backends.names()]
     assert len(set(ids)) == len(ids)
-    assert BACKENDS["minilm"].model_id == MODEL_ID  # the default's cache stays valid
+    assert embedding_backends.get("minilm").model_id == MODEL_ID  # the default's cache stays valid
 
 
 def test_cache_keys_and_folders_differ_by_backend(tmp_path: Path) -> None:
@@ -174,9 +174,9 @@ def test_publish_is_atomic(tmp_path: Path) -> None:
 
 
 def test_derived_model_folder_is_under_cache_dir(tmp_path: Path) -> None:
-    folder = BACKENDS["minilm-static"].folder(tmp_path)
-    assert folder == tmp_path / "models" / BACKENDS["minilm-static"].model_id
-    assert BACKENDS["minilm"].folder(tmp_path) is None
+    folder = embedding_backends.get("minilm-static").folder(tmp_path)
+    assert folder == tmp_path / "models" / embedding_backends.get("minilm-static").model_id
+    assert embedding_backends.get("minilm").folder(tmp_path) is None
 
 
 # -- derived models from a tiny BERT -----------------------------------------------------------
@@ -261,7 +261,7 @@ def test_static_vectors_normalised_and_same_across_loads(
 def test_registry_loads_stored_static_model_offline(
     tiny_static: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    backend = BACKENDS["minilm-static"]
+    backend = embedding_backends.get("minilm-static")
     shutil.copytree(tiny_static[0], model_dir(tmp_path, backend.model_id))
     _block_network(monkeypatch)
     load_static.cache_clear()
@@ -310,7 +310,7 @@ def test_config_backend_is_validated() -> None:
     assert config_from_dict({"embeddings": {"backend": "minilm-static"}}).embeddings.backend == (
         "minilm-static"
     )
-    with pytest.raises(ConfigError, match="minilm, minilm-static, minilm-onnx-int8"):
+    with pytest.raises(ConfigError, match="minilm, minilm-onnx-int8, minilm-static, mpnet"):
         config_from_dict({"embeddings": {"backend": "word2vec"}})
 
 

@@ -665,8 +665,11 @@ def train_cli(
         Path | None, typer.Option("--report", help="Markdown report to write.")
     ] = None,
     labelers_opt: Annotated[
-        str, typer.Option("--labelers", help="Comma-separated labelers to train.")
-    ] = "rules,embed-logreg,combined,setfit",
+        str | None,
+        typer.Option(
+            "--labelers", help="Comma-separated labelers to train (default: every registered one)."
+        ),
+    ] = None,
     setfit_dir: Annotated[
         Path | None, typer.Option("--setfit-dir", help="Where to save the fine-tuned encoder.")
     ] = None,
@@ -691,7 +694,9 @@ def train_cli(
         result = train_and_evaluate(
             annotations,
             output_dir,
-            tuple(n.strip() for n in labelers_opt.split(",") if n.strip()),
+            tuple(n.strip() for n in labelers_opt.split(",") if n.strip())
+            if labelers_opt
+            else None,
             cb,
             str(cache_dir) if cache_dir else None,
             seed,

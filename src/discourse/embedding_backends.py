@@ -46,9 +46,9 @@ import numpy as np
 from discourse.embeddings import MODEL_ID, EmbeddingCache, load_model
 from discourse.errors import InputError
 from discourse.io_utils import sha256_file, write_json
+from discourse.registry import Registry
 
 __all__ = [
-    "BACKENDS",
     "DEFAULT_BACKEND",
     "EmbeddingBackend",
     "OnnxEncoder",
@@ -56,6 +56,7 @@ __all__ = [
     "backend_names",
     "build_onnx_int8",
     "distill_static",
+    "embedding_backends",
     "get_backend",
     "load_onnx",
     "load_static",
@@ -466,7 +467,7 @@ def _load_mpnet(folder: Path | None) -> Any:
     return SentenceTransformer(str(_build_mpnet(folder)), device="cpu")
 
 
-def _registry() -> dict[str, EmbeddingBackend]:
+def _builtin_backends() -> dict[str, EmbeddingBackend]:
     return {
         "minilm": EmbeddingBackend(
             "minilm",
@@ -500,20 +501,23 @@ def _registry() -> dict[str, EmbeddingBackend]:
     }
 
 
-BACKENDS: dict[str, EmbeddingBackend] = _registry()
+#: Every embedding backend by name (the registry readers, labelers and topic models use too).
+embedding_backends: Registry[EmbeddingBackend] = Registry("embedding backend")
+for _name, _b in _builtin_backends().items():
+    embedding_backends.register(_name, version="1", description=_b.description)(_b)
 
 
 def backend_names() -> list[str]:
     """The registered backend names."""
-    return list(BACKENDS)
+    return embedding_backends.names()
 
 
 def _backend(name: str) -> EmbeddingBackend:
-    if name not in BACKENDS:
+    if name not in embedding_backends:
         raise InputError(
             f"unknown embedding backend {name!r}; valid names: {', '.join(backend_names())}"
         )
-    return BACKENDS[name]
+    return embedding_backends.get(name)
 
 
 def get_backend(name: str, cache_dir: str | Path | None = None) -> tuple[Any, str]:
@@ -542,5 +546,6 @@ def make_embedder(
     """An :class:`EmbeddingCache` for a backend; the model is loaded only when a text is not
     cached. ``kwargs`` go to :class:`EmbeddingCache` (``chunk_words``, ``batch_size``)."""
     backend = _backend(name)
-    model = None if name == "minilm" else _Lazy(backend, cache_dir)
+    # the cache loads its own model (the shipped MiniLM) itself; any other is loaded lazily
+    model = None if backend.model_id == MODEL_ID else _Lazy(backend, cache_dir)
     return EmbeddingCache(cache_dir, model=model, model_id=backend.model_id, **kwargs)

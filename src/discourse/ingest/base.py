@@ -82,10 +82,14 @@ class ReadContext:
 
 Reader = Callable[[InputFile, ReadContext], list[ParsedDocument]]
 
-#: All input readers, by name. Each has a version, recorded in the run manifest.
-readers: Registry[Reader] = Registry("reader")
+#: All input readers, by name. Each has a version, recorded in the run manifest, and declares
+#: the file name suffixes it reads.
+readers: Registry[Reader] = Registry(
+    "reader", {"suffixes": "file name suffixes it reads (lower case, with the dot)"}
+)
 
-#: File name suffix -> reader name. ``.gz`` files are read by the suffix inside them.
+#: File name suffix -> reader name (from the readers' ``suffixes``). ``.gz`` files are read by
+#: the suffix inside them.
 SUFFIXES: dict[str, str] = {}
 
 
@@ -95,7 +99,10 @@ def register_reader(
     """Register a reader and the file suffixes it handles."""
 
     def decorator(fn: Reader) -> Reader:
-        readers.register(name, version=version, description=description)(fn)
+        taken = sorted(set(suffixes) & set(SUFFIXES))
+        if taken:
+            raise ValueError(f"reader {name!r}: suffixes {taken} are already read by another")
+        readers.register(name, version=version, description=description, suffixes=suffixes)(fn)
         for suffix in suffixes:
             SUFFIXES[suffix] = name
         return fn

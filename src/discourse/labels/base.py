@@ -40,8 +40,17 @@ __all__ = [
 
 Evidence = dict[str, Any]
 
+#: What callers may ask of a labeler instead of branching on its name.
+LABELER_CAPABILITIES = {
+    "needs_weights": "predicts only with fitted weights (packaged, or from `discourse train`)",
+    "uses_embeddings": "reads sentence embeddings: takes cache_dir and seed",
+    "embedding_backend": "takes another embedding backend than MiniLM (embedding_backend=...)",
+    "packaged_weights": "its weights fit in the package (one JSON file); else a folder saved "
+    "outside it, so it cannot be the installed default",
+}
+
 #: All labelers by name; ``make_labeler(name)`` builds one.
-labelers: Registry[Callable[..., BaseLabeler]] = Registry("labeler")
+labelers: Registry[Callable[..., BaseLabeler]] = Registry("labeler", LABELER_CAPABILITIES)
 
 
 def output_columns(codebook: Codebook) -> list[str]:

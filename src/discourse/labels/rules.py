@@ -199,7 +199,13 @@ class Match:
 
 
 @labelers.register(
-    "rules", version="2", description="codebook patterns, spaCy matchers over lemmas"
+    "rules",
+    version="2",
+    description="codebook patterns, spaCy matchers over lemmas",
+    needs_weights=False,
+    uses_embeddings=False,
+    embedding_backend=False,
+    packaged_weights=True,
 )
 class RuleLabeler(BaseLabeler):
     """Rules labeler over the codebook's patterns.
@@ -223,9 +229,6 @@ class RuleLabeler(BaseLabeler):
         lemma sequence, several times faster; ``"spacy"``: spaCy's own Matcher, the reference
         the tests compare the fast backend against.
     """
-
-    name = "rules"
-    version = "2"
 
     def __init__(
         self,

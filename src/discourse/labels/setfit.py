@@ -60,6 +60,10 @@ def make_pairs(
     "setfit",
     version="2",
     description="contrastively fine-tuned MiniLM + logistic heads; deciding-sentence evidence",
+    needs_weights=True,
+    uses_embeddings=True,
+    embedding_backend=False,
+    packaged_weights=False,
 )
 class SetFitLabeler(EmbeddingLogReg):
     """Fine-tuned sentence encoder with logistic-regression heads.
@@ -80,8 +84,6 @@ class SetFitLabeler(EmbeddingLogReg):
         Encoder to start from (default: the shipped MiniLM); tests pass a small stand-in.
     """
 
-    name = "setfit"
-    version = "2"
     use_rules = False
 
     def __init__(

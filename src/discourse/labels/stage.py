@@ -66,9 +66,10 @@ def build_labeler(
             labelers.get(name)
         except KeyError as exc:  # the message lists the valid names
             raise InputError(exc.args[0]) from None
+    caps = labelers.capabilities(name)
     weights = weights or (None if custom else packaged_weights(name))
-    if name == "rules":  # usable untuned; saved thresholds when there are any
-        return make_labeler("rules", cb, weights=weights)
+    if not caps["needs_weights"]:  # usable untuned; saved thresholds when there are any
+        return make_labeler(name, cb, weights=weights)
     if weights is None:
         raise InputError(
             f"labeler {name!r} needs fitted weights; none are packaged for codebook "
@@ -76,9 +77,15 @@ def build_labeler(
             "Use --labeler rules, or fit it on your hand-coded data with `discourse train`."
         )
     params: dict[str, Any] = {"weights": weights}
-    if cache_dir is not None:
+    if cache_dir is not None and caps["uses_embeddings"]:
         params["cache_dir"] = cache_dir
     if embedding_backend != "minilm":
+        if not caps["embedding_backend"]:
+            able = ", ".join(labelers.having(embedding_backend=True))
+            raise InputError(
+                f"labeler {name!r} reads only its own encoder, not embedding backend "
+                f"{embedding_backend!r}; labelers that take another backend: {able}"
+            )
         params["embedding_backend"] = embedding_backend
     return make_labeler(name, cb, **params)
 

@@ -327,6 +327,10 @@ def _best_raw_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
     "embed-logreg",
     version="3",
     description="logistic regression on cached MiniLM embeddings; deciding-sentence evidence",
+    needs_weights=True,
+    uses_embeddings=True,
+    embedding_backend=True,
+    packaged_weights=True,
 )
 class EmbeddingLogReg(BaseLabeler):
     """Logistic regression on sentence embeddings.
@@ -358,8 +362,6 @@ class EmbeddingLogReg(BaseLabeler):
         Factor on the n-gram features (their rows have unit norm, like the embedding).
     """
 
-    name = "embed-logreg"
-    version = "3"
     use_rules = False
     #: n-gram vocabulary size when ``ngram_features`` is ``None``
     default_ngram_features = 0
@@ -768,6 +770,10 @@ class EmbeddingLogReg(BaseLabeler):
         "logistic regression on MiniLM embeddings + weighted rule scores (+ word n-grams for "
         "stance); rule evidence"
     ),
+    needs_weights=True,
+    uses_embeddings=True,
+    embedding_backend=True,
+    packaged_weights=True,
 )
 class CombinedLabeler(EmbeddingLogReg):
     """Embeddings plus the rules labeler's scores (times ``rule_weight``) as features; evidence
@@ -776,7 +782,5 @@ class CombinedLabeler(EmbeddingLogReg):
     word 1-3-gram TF-IDF (2,000 n-grams) in the stance model's features; a stance the rules
     found no evidence for quotes its deciding sentence (both labelers: ``embed-logreg`` 3)."""
 
-    name = "combined"
-    version = "4"
     use_rules = True
     default_ngram_features = 2000

@@ -29,7 +29,6 @@ from discourse.labels.evaluate import Evaluation, evaluate, prevalence_table
 
 __all__ = ["TrainingReport", "train_and_evaluate"]
 
-DEFAULT_LABELERS = ("rules", "embed-logreg", "combined", "setfit")
 N_BOOT = 2000
 # the scores shown with intervals in the report
 INTERVAL_METRICS = ("stance_macro_f1", "stance_kappa", "mean_theme_f1")
@@ -151,10 +150,11 @@ def _fit(
     seed: int,
     embedding_backend: str = "minilm",
 ) -> BaseLabeler:
+    caps = labelers.capabilities(name)
     params: dict[str, Any] = {}
-    if name != "rules":
+    if caps["uses_embeddings"]:
         params = {"cache_dir": cache_dir, "seed": seed}
-    if name in ("embed-logreg", "combined") and embedding_backend != "minilm":
+    if caps["embedding_backend"] and embedding_backend != "minilm":
         params["embedding_backend"] = embedding_backend
     labeler = make_labeler(name, codebook, **params)
     return labeler.fit(texts, gold)
@@ -163,7 +163,7 @@ def _fit(
 def train_and_evaluate(
     annotations: str | Path,
     output_dir: str | Path | None = None,
-    labeler_names: tuple[str, ...] = DEFAULT_LABELERS,
+    labeler_names: tuple[str, ...] | None = None,
     codebook: Codebook | None = None,
     cache_dir: str | None = None,
     seed: int = 13,
@@ -172,9 +172,11 @@ def train_and_evaluate(
 ) -> TrainingReport:
     """Run the protocol above; write the final weights to ``output_dir`` when given.
 
-    The fine-tuned encoder of ``setfit`` (about 90 MB) is written to ``setfit_dir`` when given,
-    never into the package.
+    ``labeler_names`` defaults to every registered labeler. The fine-tuned encoder of
+    ``setfit`` (about 90 MB; a labeler without ``packaged_weights``) is written to
+    ``setfit_dir`` when given, never into the package.
     """
+    labeler_names = tuple(labeler_names or labelers.names())
     unknown = [name for name in labeler_names if name not in labelers]
     if unknown:
         raise InputError(
@@ -250,15 +252,16 @@ def train_and_evaluate(
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:
             out = Path(output_dir)
-            if name == "setfit":
-                if setfit_dir is not None:
-                    final.save(setfit_dir)
-            else:
+            if labelers.capabilities(name)["packaged_weights"]:
                 final.save(out / f"{name}.json")
+            elif setfit_dir is not None:
+                final.save(setfit_dir)
     # The default must work after installation, from the weights packaged in ``output_dir``;
-    # setfit's encoder is saved outside the package, so it can be chosen only when it is the
-    # sole labeler trained (its dev scores are reported either way).
-    usable = [n for n in labeler_names if n != "setfit"] or list(labeler_names)
+    # a labeler whose weights are a folder saved outside the package (setfit's fine-tuned
+    # encoder) can be chosen only when it is the sole labeler trained (its dev scores are
+    # reported either way).
+    packaged = set(labelers.having(packaged_weights=True))
+    usable = [n for n in labeler_names if n in packaged] or list(labeler_names)
     report.default = max(usable, key=lambda n: (_score(report.dev[n]), n))
     for name in labeler_names:
         if name != report.default:
