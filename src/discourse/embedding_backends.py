@@ -32,7 +32,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ import numpy as np
 
 from discourse.embeddings import MODEL_ID, EmbeddingCache, load_model
 from discourse.errors import InputError
-from discourse.io_utils import sha256_file, write_json
+from discourse.io_utils import publish_dir, sha256_file, write_json
 from discourse.registry import Registry
 
 __all__ = [
@@ -109,27 +108,11 @@ def _publish_dir(build: Callable[[Path], dict[str, Any]], target: Path) -> Path:
     as ``discourse_backend.json`` with the SHA-256 of every file. If another process published
     ``target`` first, its folder is kept and this one discarded.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
+    with publish_dir(target) as tmp:
         meta = build(tmp)
         meta["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
         write_json(meta, tmp / META_FILE)
-        os.chmod(tmp, 0o777 & ~_umask())
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not (target / META_FILE).is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _is_built(folder: Path) -> bool:

