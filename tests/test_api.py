@@ -44,6 +44,10 @@ def test_run_and_load_run_through_the_api(
 ) -> None:
     out = tmp_path / "out"
     result = discourse.run(seeds_dir, out, config)
+    layout = discourse.RunLayout(out)
+    assert layout.is_run() and not discourse.RunLayout(tmp_path).is_run()
+    for path in (layout.documents, layout.segments, layout.labels, layout.quarantine):
+        assert path.is_file() and path.name in result.manifest["outputs"]
     loaded = discourse.load_run(out)
     assert isinstance(loaded, discourse.RunData)
     assert len(loaded.segments) == result.manifest["summary"]["segments"]

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RunResult": ("discourse.pipeline", "RunResult"),
     "load_run": ("discourse.analysis.run_data", "load_run"),
     "RunData": ("discourse.analysis.run_data", "RunData"),
+    "RunLayout": ("discourse.layout", "RunLayout"),
     "load_config": ("discourse.config", "load_config"),
     "PipelineConfig": ("discourse.config", "PipelineConfig"),
     "load_codebook": ("discourse.codebook", "load_codebook"),
@@ -50,6 +51,7 @@ __all__ = [
     "Codebook",
     "PipelineConfig",
     "RunData",
+    "RunLayout",
     "RunResult",
     "__version__",
     "corpus_summary",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from discourse.ingest import readers
     from discourse.labels import labelers
     from discourse.labels.stage import build_labeler as make_labeler
+    from discourse.layout import RunLayout
     from discourse.pipeline import RunResult, run
     from discourse.prevalence.estimate import prevalence_estimates
 

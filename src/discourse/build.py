@@ -27,6 +27,7 @@ from discourse.ingest import ReadContext, SourceOverride, readers
 from discourse.ingest.base import SUFFIXES
 from discourse.ingest.files import InputFile, QuarantineEntry, RejectedInput, display_name
 from discourse.io_utils import atomic_path
+from discourse.layout import DOCUMENTS, SEGMENTS
 from discourse.privacy import Pseudonymiser
 from discourse.segment.segmenter import segment_document
 
@@ -357,16 +358,11 @@ class TableSink:
         self._marker = DuplicateMarker()
         self._docs: list[dict[str, Any]] = []
         self._segs: list[dict[str, Any]] = []
-        self._ctx = {
-            name: atomic_path(self.folder / name)
-            for name in ("documents.parquet", "segments.parquet")
-        }
+        self._ctx = {name: atomic_path(self.folder / name) for name in (DOCUMENTS, SEGMENTS)}
         self._paths = {name: ctx.__enter__() for name, ctx in self._ctx.items()}
         self._writers = {
-            "documents.parquet": pq.ParquetWriter(
-                self._paths["documents.parquet"], DOCUMENT_SCHEMA
-            ),
-            "segments.parquet": pq.ParquetWriter(self._paths["segments.parquet"], SEGMENT_SCHEMA),
+            DOCUMENTS: pq.ParquetWriter(self._paths[DOCUMENTS], DOCUMENT_SCHEMA),
+            SEGMENTS: pq.ParquetWriter(self._paths[SEGMENTS], SEGMENT_SCHEMA),
         }
         self.totals: dict[str, Any] = {
             "documents": 0,
@@ -399,8 +395,8 @@ class TableSink:
 
     def _flush(self, final: bool) -> None:
         for name, rows, schema in (
-            ("documents.parquet", self._docs, DOCUMENT_SCHEMA),
-            ("segments.parquet", self._segs, SEGMENT_SCHEMA),
+            (DOCUMENTS, self._docs, DOCUMENT_SCHEMA),
+            (SEGMENTS, self._segs, SEGMENT_SCHEMA),
         ):
             while len(rows) >= self.row_group or (final and rows):
                 chunk = rows[: self.row_group]

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from discourse.config import load_config
 from discourse.errors import DiscourseError, InputError, MissingInputError
+from discourse.layout import FIGURES_MANIFEST
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -373,7 +374,7 @@ def figures_cli(
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
         target = output_dir or run_dir
         require_run(run_dir)  # before staging creates the output folder
-        with staged_outputs(target, last="figures_manifest.json") as stage:
+        with staged_outputs(target, last=FIGURES_MANIFEST) as stage:
             info = make_figures(run_dir, stage, cfg, progress=say, cache_dir=cfg.cache_dir(run_dir))
     n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
     n_tab = sum(f.endswith(".tex") for f in info["outputs"])

@@ -57,6 +57,16 @@ from discourse.io_utils import (
     write_json,
     write_text,
 )
+from discourse.layout import (
+    DOCUMENTS,
+    FIGURES_MANIFEST,
+    LABELS,
+    MANIFEST,
+    QUARANTINE,
+    SEGMENTS,
+    STANCE_PROFILE_DOCUMENTS,
+    STANCE_PROFILE_SOURCE_TYPES,
+)
 from discourse.privacy import Pseudonymiser
 from discourse.stage_cache import StageCache, hash_tree
 
@@ -309,7 +319,7 @@ def _ingest_stage(
         for f in files:
             mask_paths(masker, f, [])
         mask_paths(masker, FileRecord(path="", status=""), quarantine)
-    write_text(_quarantine_csv(quarantine), stage / "quarantine.csv")
+    write_text(_quarantine_csv(quarantine), stage / QUARANTINE)
     return files, quarantine, totals
 
 
@@ -361,7 +371,7 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     spec = LabelerSpec(
         cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights, cfg.embeddings.backend
     )
-    source = pq.ParquetFile(stage / "segments.parquet")
+    source = pq.ParquetFile(stage / SEGMENTS)
     batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])
     ids: list[list[str]] = []
 
@@ -374,7 +384,7 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     theme_counts: Counter[str] = Counter()
     non_english = 0
     writer = None
-    with atomic_path(stage / "labels.parquet") as tmp:
+    with atomic_path(stage / LABELS) as tmp:
         try:
             for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
                 labels.insert(0, "segment_id", ids[i])
@@ -397,17 +407,15 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
             if writer is not None:
                 writer.close()
     seg = pq.read_table(
-        stage / "segments.parquet",
+        stage / SEGMENTS,
         columns=["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"],
     ).to_pandas()
-    stances = pq.read_table(stage / "labels.parquet", columns=["segment_id", "stance"]).to_pandas()
+    stances = pq.read_table(stage / LABELS, columns=["segment_id", "stance"]).to_pandas()
     by_doc, by_source = stance_profiles(seg, stances, codebook)
-    write_text(
-        by_doc.to_csv(index=False, float_format="%.6f"), stage / "stance_profile_documents.csv"
-    )
+    write_text(by_doc.to_csv(index=False, float_format="%.6f"), stage / STANCE_PROFILE_DOCUMENTS)
     write_text(
         by_source.to_csv(index=False, float_format="%.6f"),
-        stage / "stance_profile_source_types.csv",
+        stage / STANCE_PROFILE_SOURCE_TYPES,
     )
     labeler = spec.build()
     return {
@@ -418,9 +426,9 @@ def _label_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
         "theme_counts": {t: theme_counts[t] for t in codebook.theme_names},
         "non_english": non_english,
         "outputs": [
-            "labels.parquet",
-            "stance_profile_documents.csv",
-            "stance_profile_source_types.csv",
+            LABELS,
+            STANCE_PROFILE_DOCUMENTS,
+            STANCE_PROFILE_SOURCE_TYPES,
         ],
     }
 
@@ -451,13 +459,11 @@ def _embed_stage(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> d
     from discourse.topics.stage import select_segments
 
     segments = pq.read_table(
-        stage / "segments.parquet", columns=["segment_id", "text", "boilerplate", "duplicate_of"]
+        stage / SEGMENTS, columns=["segment_id", "text", "boilerplate", "duplicate_of"]
     ).to_pandas()
     labels = None
-    if (stage / "labels.parquet").is_file():
-        labels = pq.read_table(
-            stage / "labels.parquet", columns=["segment_id", "language"]
-        ).to_pandas()
+    if (stage / LABELS).is_file():
+        labels = pq.read_table(stage / LABELS, columns=["segment_id", "language"]).to_pandas()
     texts = segments["text"][select_segments(segments, labels, cfg).isna()].tolist()
     size = 2_000
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
@@ -510,7 +516,7 @@ def _topic_stage(stage: Path, cfg: PipelineConfig, cache: str) -> dict[str, Any]
     as ``{"skipped": reason}``, not raised. Any other error propagates."""
     from discourse.topics.stage import model_files, topics_stage
 
-    segments = pq.read_table(stage / "segments.parquet").to_pandas()
+    segments = pq.read_table(stage / SEGMENTS).to_pandas()
     # at most this many segments can be modelled (exclusions only remove some)
     candidates = int(segments["text"].fillna("").str.strip().ne("").sum())
     if candidates < cfg.topics.min_segments:
@@ -519,9 +525,9 @@ def _topic_stage(stage: Path, cfg: PipelineConfig, cache: str) -> dict[str, Any]
             f"(topics.min_segments = {cfg.topics.min_segments})"
         }
     labels = None
-    if (stage / "labels.parquet").is_file():
+    if (stage / LABELS).is_file():
         labels = pq.read_table(
-            stage / "labels.parquet", columns=["segment_id", "stance", "language"]
+            stage / LABELS, columns=["segment_id", "stance", "language"]
         ).to_pandas()
     try:
         with topic_errors():
@@ -536,7 +542,7 @@ def _figure_stage(
     stage: Path, cfg: PipelineConfig, cache: str, make_figures: Any
 ) -> dict[str, Any]:
     info = make_figures(stage, stage, cfg, cache_dir=cache)
-    info["outputs"] = [*info["outputs"], "figures_manifest.json"]
+    info["outputs"] = [*info["outputs"], FIGURES_MANIFEST]
     return info
 
 
@@ -651,7 +657,7 @@ def run(
     if engine is None:
         engine = LocalEngine()
     with engine, staged_outputs(output_dir) as stage:
-        outputs = ["documents.parquet", "segments.parquet", "quarantine.csv"]
+        outputs = [DOCUMENTS, SEGMENTS, QUARANTINE]
         if hit is not None:
             hit.restore(stage)
             files = [FileRecord(**d) for d in hit.info["inputs"]]
@@ -793,5 +799,5 @@ def run(
             "figures": figure_info,
             "outputs": {name: hashes.get(name) or sha256_file(stage / name) for name in outputs},
         }
-        write_json(manifest, stage / "manifest.json")
+        write_json(manifest, stage / MANIFEST)
     return RunResult(output_dir=output_dir, manifest=manifest, quarantine=quarantine)

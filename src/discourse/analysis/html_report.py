@@ -18,6 +18,7 @@ import pandas as pd
 from discourse.analysis.report import FIGURES, TABLES
 from discourse.errors import MissingInputError
 from discourse.io_utils import write_text
+from discourse.layout import FIGURES_MANIFEST, MANIFEST
 
 __all__ = ["write_report"]
 
@@ -54,13 +55,13 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
         If the run has no ``figures_manifest.json`` (figures not drawn yet).
     """
     root = Path(run_dir)
-    manifest_path = root / "figures_manifest.json"
+    manifest_path = root / FIGURES_MANIFEST
     if not manifest_path.is_file():
         raise MissingInputError(
             f"{root} has no figures_manifest.json: run `discourse figures -i {root}` first"
         )
     figures_manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    run_manifest_path = root / "manifest.json"
+    run_manifest_path = root / MANIFEST
     summary = (
         json.loads(run_manifest_path.read_text(encoding="utf-8")).get("summary", {})
         if run_manifest_path.is_file()

@@ -39,6 +39,7 @@ from discourse.analysis.tables import write_table
 from discourse.config import PipelineConfig
 from discourse.errors import InputError, MissingInputError
 from discourse.io_utils import sha256_file, write_json
+from discourse.layout import DOCUMENTS, FIGURES_MANIFEST, LABELS, SEGMENTS, TOPIC_INFO
 
 __all__ = [
     "FIGURES",
@@ -179,7 +180,7 @@ class _Outputs:
 
 def require_run(run_dir: Path) -> None:
     """Raise a clear error unless ``run_dir`` holds the outputs figures are drawn from."""
-    if not all((run_dir / f).is_file() for f in ("segments.parquet", "documents.parquet")):
+    if not all((run_dir / f).is_file() for f in (SEGMENTS, DOCUMENTS)):
         raise MissingInputError(
             f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
         )
@@ -400,9 +401,9 @@ def make_figures(
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
     require_run(run_dir)
-    segments = pd.read_parquet(run_dir / "segments.parquet")
-    documents = pd.read_parquet(run_dir / "documents.parquet")
-    labels = read_optional(run_dir / "labels.parquet")
+    segments = pd.read_parquet(run_dir / SEGMENTS)
+    documents = pd.read_parquet(run_dir / DOCUMENTS)
+    labels = read_optional(run_dir / LABELS)
     codebook = load_codebook(cfg.label.codebook)
     stances, themes = list(codebook.stance_labels), list(codebook.theme_names)
     an = cfg.analysis
@@ -553,7 +554,7 @@ def make_figures(
         info["topics_over_time"] = _period_info(over_time, an)
     else:
         out.skipped["fig07_topics_over_time"] = "no topics_over_time.csv (topic stage not run)"
-    topic_info = read_optional(run_dir / "topic_info.csv")
+    topic_info = read_optional(run_dir / TOPIC_INFO)
     if topic_info is not None:
         cols = ["model", "topic", "label", "count", "share", "npmi", "top_words"]
         summary_t = topic_info[cols].copy()
@@ -599,7 +600,7 @@ def make_figures(
         "seconds": round(time.perf_counter() - t0, 3),
         "outputs": {f: sha256_file(out.root / f) for f in files},
     }
-    write_json(manifest, out.root / "figures_manifest.json")
+    write_json(manifest, out.root / FIGURES_MANIFEST)
     return {"outputs": files, **{k: v for k, v in manifest.items() if k != "outputs"}}
 
 

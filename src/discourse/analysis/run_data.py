@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from discourse.errors import InputError, MissingInputError
+from discourse.layout import RunLayout
 
 __all__ = ["RunData", "evidence_examples", "load_run", "read_optional"]
 
@@ -62,19 +63,21 @@ def load_run(folder: str | Path) -> RunData:
     FileNotFoundError
         If the folder has no ``manifest.json`` and ``segments.parquet``.
     """
-    root = Path(folder)
-    if not (root / "manifest.json").is_file() or not (root / "segments.parquet").is_file():
-        raise MissingInputError(f"{root} is not a run folder: run `discourse run -o {root}` first")
-    metrics_path = root / "topic_metrics.json"
+    run = RunLayout(Path(folder))
+    if not run.is_run():
+        raise MissingInputError(
+            f"{run.root} is not a run folder: run `discourse run -o {run.root}` first"
+        )
+    metrics_path = run.topic_metrics
     return RunData(
-        folder=root,
-        manifest=json.loads((root / "manifest.json").read_text(encoding="utf-8")),
-        documents=pd.read_parquet(root / "documents.parquet"),
-        segments=pd.read_parquet(root / "segments.parquet"),
-        quarantine=pd.read_csv(root / "quarantine.csv"),
-        labels=read_optional(root / "labels.parquet"),
-        topics=read_optional(root / "topics.parquet"),
-        topic_info=read_optional(root / "topic_info.csv"),
+        folder=run.root,
+        manifest=json.loads(run.manifest.read_text(encoding="utf-8")),
+        documents=pd.read_parquet(run.documents),
+        segments=pd.read_parquet(run.segments),
+        quarantine=pd.read_csv(run.quarantine),
+        labels=read_optional(run.labels),
+        topics=read_optional(run.topics),
+        topic_info=read_optional(run.topic_info),
         topic_metrics=(
             json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else None
         ),

@@ -28,6 +28,7 @@ from discourse import __version__
 from discourse.codebook import Codebook
 from discourse.coding.sample import SampleDesign, design_json, draw_sample, unit_keys
 from discourse.errors import MissingInputError
+from discourse.layout import DOCUMENTS, LABELS, SEGMENTS
 
 __all__ = [
     "SAMPLE_FILES",
@@ -97,7 +98,7 @@ def draw_run_sample(
     cfg = config or PipelineConfig()
     run_dir = Path(run_dir)
     require_run(run_dir)
-    if not (run_dir / "labels.parquet").is_file():
+    if not (run_dir / LABELS).is_file():
         raise MissingInputError(
             f"{run_dir} has no labels.parquet: the sample is stratified by predicted stance and "
             "estimates are corrected against the predictions; run the label stage first"
@@ -121,9 +122,9 @@ def read_population(run_dir: Path, config: Any) -> tuple[pd.DataFrame, dict[str,
     counts of what is not content (see :func:`discourse.analysis.report.content_segments`)."""
     from discourse.analysis.report import content_segments
 
-    segments = pd.read_parquet(run_dir / "segments.parquet")
-    labels = pd.read_parquet(run_dir / "labels.parquet")
-    documents = pd.read_parquet(run_dir / "documents.parquet")
+    segments = pd.read_parquet(run_dir / SEGMENTS)
+    labels = pd.read_parquet(run_dir / LABELS)
+    documents = pd.read_parquet(run_dir / DOCUMENTS)
     content, excluded = content_segments(segments, labels)
     if "path" in documents.columns and "path" not in content.columns:
         content = content.merge(documents[["doc_id", "path"]], on="doc_id", how="left")
@@ -135,7 +136,7 @@ def run_inputs(run_dir: Path) -> dict[str, str]:
     """SHA-256 of the run files a sample or an estimate is computed from (for its manifest)."""
     from discourse.io_utils import sha256_file
 
-    return {f: sha256_file(run_dir / f) for f in ("segments.parquet", "labels.parquet")}
+    return {f: sha256_file(run_dir / f) for f in (SEGMENTS, LABELS)}
 
 
 def write_sample(sample: PreparedSample, output_dir: str | Path) -> dict[str, Any]:

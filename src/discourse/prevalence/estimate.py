@@ -21,6 +21,7 @@ from discourse import __version__
 from discourse.codebook import Codebook
 from discourse.coding.sample import SampleDesign, fingerprints, population, strata_of
 from discourse.errors import InputError, MissingInputError
+from discourse.layout import LABELS
 from discourse.prevalence.estimators import (
     Estimate,
     StratifiedCodes,
@@ -467,7 +468,7 @@ def load_inputs(
     cfg = config or PipelineConfig()
     run_dir, codes_path = Path(run_dir), Path(codes_path)
     require_run(run_dir)
-    if not (run_dir / "labels.parquet").is_file():
+    if not (run_dir / LABELS).is_file():
         raise MissingInputError(f"{run_dir} has no labels.parquet: run the label stage first")
     design_file = Path(design_path) if design_path else _find_design(codes_path, run_dir)
     codebook = load_codebook(cfg.label.codebook)
