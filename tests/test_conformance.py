@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from _paths import FIXTURES
+from _tiny_labels import GOLD, TEXTS
 from discourse.codebook import load_codebook
 from discourse.config import PipelineConfig
 from discourse.ingest import SUFFIXES, readers
@@ -101,26 +102,6 @@ def test_reader_accounts_for_garbage(name: str, tmp_path: Path, config: Pipeline
 
 # -- labelers -----------------------------------------------------------------------------------
 
-TEXTS = [
-    "Go no contact so he misses you and comes back.",
-    "Make her miss you by disappearing for thirty days.",
-    "Silence is your best shot at winning your ex back.",
-    "No contact helps you heal and move on with your life.",
-    "Focus on yourself and your own healing, not on him.",
-    "Cut contact to protect your peace and your self-worth, I felt so ashamed.",
-    "Do what feels right for you, there is no rule.",
-    "I need contact sometimes and that is fine, rules are for others.",
-    "We went to the beach yesterday and ate ice cream.",
-    "Thanks for the article, see you next week!",
-]
-GOLD = pd.DataFrame(
-    {
-        "stance": ["strategic"] * 3 + ["self-healing"] * 3 + ["autonomy-first"] * 2 + ["none"] * 2,
-        "shame": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
-        "abandonment": [0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
-        "regret": [0] * 10,
-    }
-)
 EDGE = ["", "   ", "Das ist ein deutscher Satz über eine Trennung und keinen Kontakt mehr."]
 
 #: labeler name -> parameters that make it fast enough for the suite (default: none)
