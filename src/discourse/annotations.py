@@ -18,17 +18,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.metrics import cohen_kappa_score
 
 from discourse.codebook import Codebook, load_codebook
 from discourse.errors import InputError
-from discourse.labels.evaluate import agreement
 
-__all__ = ["AnnotationSet", "load_annotations", "make_splits"]
+__all__ = ["AnnotationSet", "agreement", "load_annotations", "make_splits"]
 
 SPLITS = ("train", "dev", "test", "test-synthetic")
 # units written by the project (round 4): never in "test", their held-out part is "test-synthetic"
 SYNTHETIC_PREFIX = "synthetic"
+
+
+def agreement(a: pd.DataFrame, b: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Inter-coder agreement on the units both coded: Cohen's kappa and percent agreement per
+    dimension (``a`` and ``b`` indexed or keyed by ``unit_id``)."""
+    cb = codebook or load_codebook()
+    a = a.set_index("unit_id") if "unit_id" in a.columns else a
+    b = b.set_index("unit_id") if "unit_id" in b.columns else b
+    common = a.index.intersection(b.index)
+    rows = []
+    for col in ["stance", *cb.theme_names]:
+        x = a.loc[common, col].astype(str).tolist()
+        y = b.loc[common, col].astype(str).tolist()
+        labels = cb.stance_labels if col == "stance" else ["0", "1"]
+        kappa = float(cohen_kappa_score(x, y, labels=labels)) if len(set(x) | set(y)) > 1 else 1.0
+        rows.append(
+            {
+                "dimension": col,
+                "n": len(common),
+                "kappa": kappa,
+                "percent_agreement": float(np.mean(np.array(x) == np.array(y))),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 class AnnotationSet:
@@ -180,8 +205,6 @@ def make_splits(
     Within each stance the units are shuffled with ``seed`` and cut by ``fractions``; a class
     with fewer than three units goes to train.
     """
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     rows = []
     for stance in sorted(gold.stance.unique()):

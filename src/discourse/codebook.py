@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from discourse.config import ConfigError
+from discourse.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from discourse.codebook import load_codebook
 from discourse.errors import ConfigError  # re-exported from here
 
 if sys.version_info >= (3, 11):
@@ -518,8 +519,6 @@ class PipelineConfig(_Section):
         path = self.label.codebook
         if not path or not Path(path).expanduser().is_file():
             return []
-        from discourse.codebook import load_codebook  # the codebook module imports this one
-
         try:
             load_codebook(Path(path).expanduser())
         except ConfigError as exc:

@@ -34,10 +34,9 @@ from typing import Any
 import pandas as pd
 
 from discourse import __version__
-from discourse.analysis.run_data import read_optional
+from discourse.analysis.run_data import content_segments, read_optional, require_run
 from discourse.analysis.tables import write_table
 from discourse.config import PipelineConfig
-from discourse.errors import InputError, MissingInputError
 from discourse.io_utils import sha256_file, write_json
 from discourse.layout import DOCUMENTS, FIGURES_MANIFEST, LABELS, SEGMENTS, TOPIC_INFO
 
@@ -176,41 +175,6 @@ class _Outputs:
 
         write_text(frame.to_csv(index=False, float_format="%.6f"), self.root / "tables" / name)
         self.files.append(f"tables/{name}")
-
-
-def require_run(run_dir: Path) -> None:
-    """Raise a clear error unless ``run_dir`` holds the outputs figures are drawn from."""
-    if not all((run_dir / f).is_file() for f in (SEGMENTS, DOCUMENTS)):
-        raise MissingInputError(
-            f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
-        )
-
-
-def content_segments(segments: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Segments with their labels, without boilerplate, duplicates and non-English text.
-
-    Returns
-    -------
-    frame, excluded
-        The content segments merged with their labels, and counts of what was left out.
-    """
-    merged = segments.merge(labels, on="segment_id", how="left", validate="one_to_one")
-    missing = int(merged["stance"].isna().sum())
-    if missing:
-        raise InputError(f"{missing} segments have no labels: labels.parquet is not from this run")
-    boiler = merged["boilerplate"].astype(bool)
-    dup = merged["duplicate_of"].notna() & ~boiler
-    if "language" in merged:
-        lang = merged["language"].fillna("en")
-    else:
-        lang = pd.Series("en", index=merged.index)
-    foreign = lang.ne("en") & ~boiler & ~dup
-    excluded = {
-        "boilerplate": int(boiler.sum()),
-        "duplicate": int(dup.sum()),
-        "non_english": int(foreign.sum()),
-    }
-    return merged[~(boiler | dup | foreign)].reset_index(drop=True), excluded
 
 
 def main_source_types(segments: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.Series:

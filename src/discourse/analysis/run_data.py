@@ -19,9 +19,16 @@ import numpy as np
 import pandas as pd
 
 from discourse.errors import InputError, MissingInputError
-from discourse.layout import RunLayout
+from discourse.layout import DOCUMENTS, SEGMENTS, RunLayout
 
-__all__ = ["RunData", "evidence_examples", "load_run", "read_optional"]
+__all__ = [
+    "RunData",
+    "content_segments",
+    "evidence_examples",
+    "load_run",
+    "read_optional",
+    "require_run",
+]
 
 
 @dataclass
@@ -40,12 +47,45 @@ class RunData:
 
     @cached_property
     def content(self) -> pd.DataFrame:
-        """Labelled content segments (see :func:`discourse.analysis.report.content_segments`)."""
-        from discourse.analysis.report import content_segments
-
+        """Labelled content segments (see :func:`content_segments`)."""
         if self.labels is None:
             raise InputError(f"{self.folder} has no labels.parquet (label stage not run)")
         return content_segments(self.segments, self.labels)[0]
+
+
+def content_segments(segments: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Segments with their labels, without boilerplate, duplicates and non-English text.
+
+    Returns
+    -------
+    frame, excluded
+        The content segments merged with their labels, and counts of what was left out.
+    """
+    merged = segments.merge(labels, on="segment_id", how="left", validate="one_to_one")
+    missing = int(merged["stance"].isna().sum())
+    if missing:
+        raise InputError(f"{missing} segments have no labels: labels.parquet is not from this run")
+    boiler = merged["boilerplate"].astype(bool)
+    dup = merged["duplicate_of"].notna() & ~boiler
+    if "language" in merged:
+        lang = merged["language"].fillna("en")
+    else:
+        lang = pd.Series("en", index=merged.index)
+    foreign = lang.ne("en") & ~boiler & ~dup
+    excluded = {
+        "boilerplate": int(boiler.sum()),
+        "duplicate": int(dup.sum()),
+        "non_english": int(foreign.sum()),
+    }
+    return merged[~(boiler | dup | foreign)].reset_index(drop=True), excluded
+
+
+def require_run(run_dir: Path) -> None:
+    """Raise a clear error unless ``run_dir`` holds the outputs figures are drawn from."""
+    if not all((run_dir / f).is_file() for f in (SEGMENTS, DOCUMENTS)):
+        raise MissingInputError(
+            f"{run_dir} has no segments.parquet/documents.parquet: run `discourse run` first"
+        )
 
 
 def read_optional(path: Path) -> pd.DataFrame | None:

@@ -15,7 +15,7 @@ design and the design is written next to the sample:
   remainder. A unit in stratum ``h`` has inclusion probability ``n_h / N_h``.
 
 The population is the run's content segments (no boilerplate, exact duplicates or non-English
-text; see :func:`discourse.analysis.report.content_segments`), as in every figure. Units are
+text; see :func:`discourse.analysis.run_data.content_segments`), as in every figure. Units are
 listed for coding in a random order, so a coder cannot tell the strata (and the predicted label)
 from the position of a unit.
 """

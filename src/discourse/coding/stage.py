@@ -91,7 +91,7 @@ def draw_run_sample(
     FileNotFoundError, ValueError
         Without a labelled run, or on an impossible sample (see :func:`draw_sample`).
     """
-    from discourse.analysis.report import require_run
+    from discourse.analysis.run_data import require_run
     from discourse.codebook import load_codebook
     from discourse.config import PipelineConfig
 
@@ -119,8 +119,8 @@ def draw_run_sample(
 
 def read_population(run_dir: Path, config: Any) -> tuple[pd.DataFrame, dict[str, int]]:
     """A run's labelled content segments with their salt-independent ``unit_key``, and the
-    counts of what is not content (see :func:`discourse.analysis.report.content_segments`)."""
-    from discourse.analysis.report import content_segments
+    counts of what is not content (see :func:`discourse.analysis.run_data.content_segments`)."""
+    from discourse.analysis.run_data import content_segments
 
     segments = pd.read_parquet(run_dir / SEGMENTS)
     labels = pd.read_parquet(run_dir / LABELS)

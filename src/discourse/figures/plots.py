@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from discourse.figures import _draw
+import discourse.figures._draw as _draw
 from discourse.figures.style import ANNOTATION_SIZE, color_map, size
 
 __all__ = [

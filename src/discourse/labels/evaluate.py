@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
+from discourse.annotations import agreement
 from discourse.codebook import Codebook, load_codebook
 from discourse.errors import InputError
 
@@ -388,28 +389,4 @@ def prevalence_table(
                     "f1": 2 * tp / (coded + predicted) if coded + predicted else float("nan"),
                 }
             )
-    return pd.DataFrame(rows)
-
-
-def agreement(a: pd.DataFrame, b: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
-    """Inter-coder agreement on the units both coded: Cohen's kappa and percent agreement per
-    dimension (``a`` and ``b`` indexed or keyed by ``unit_id``)."""
-    cb = codebook or load_codebook()
-    a = a.set_index("unit_id") if "unit_id" in a.columns else a
-    b = b.set_index("unit_id") if "unit_id" in b.columns else b
-    common = a.index.intersection(b.index)
-    rows = []
-    for col in ["stance", *cb.theme_names]:
-        x = a.loc[common, col].astype(str).tolist()
-        y = b.loc[common, col].astype(str).tolist()
-        labels = cb.stance_labels if col == "stance" else ["0", "1"]
-        kappa = float(cohen_kappa_score(x, y, labels=labels)) if len(set(x) | set(y)) > 1 else 1.0
-        rows.append(
-            {
-                "dimension": col,
-                "n": len(common),
-                "kappa": kappa,
-                "percent_agreement": float(np.mean(np.array(x) == np.array(y))),
-            }
-        )
     return pd.DataFrame(rows)

@@ -458,7 +458,7 @@ def load_inputs(
     FileNotFoundError, ValueError
         On a missing or invalid input, with what to do about it.
     """
-    from discourse.analysis.report import require_run
+    from discourse.analysis.run_data import require_run
     from discourse.codebook import load_codebook
     from discourse.coding.codes import read_codes
     from discourse.coding.sample import load_design
