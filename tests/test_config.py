@@ -289,3 +289,11 @@ def test_a_bad_codebook_pattern_fails_when_the_config_is_loaded(tmp_path: Path) 
     # a disabled label stage does not need the codebook
     cfg.write_text('[label]\nenabled = false\ncodebook = "cb.toml"\n')
     load_config(cfg)
+
+
+def test_load_config_docstring_names_every_path_key() -> None:
+    from discourse.config import PATH_KEYS, load_config
+
+    doc = " ".join((load_config.__doc__ or "").split())
+    missing = [f"{s}.{k}" for s, k in PATH_KEYS if f"``{s}.{k}``" not in doc]
+    assert not missing, f"load_config's docstring does not name {missing}"

@@ -232,3 +232,17 @@ def test_outputs_have_normal_file_modes(
     for p in out.iterdir():
         if p.is_file():
             assert p.stat().st_mode & 0o044 == 0o044, p.name  # group/other can read (umask 022)
+
+
+def test_sources_entry_for_a_table_is_refused(tmp_path: Path, config: PipelineConfig) -> None:
+    from _paths import FIXTURES
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "posts.csv").write_bytes((FIXTURES / "tables" / "reddit_small.csv").read_bytes())
+    (raw / "sources.toml").write_text('["posts.csv"]\noutlet = "Reddit"\n')
+    with pytest.raises(ConfigError, match=r"posts.csv names a table \(csv reader\)"):
+        run(raw, tmp_path / "out", config)
+    (raw / "sources.toml").write_text('["other.txt"]\noutlet = "Blog"\n')
+    (raw / "other.txt").write_text("No contact helped me heal.\n")
+    assert run(raw, tmp_path / "out", config).manifest["summary"]["documents"] >= 2

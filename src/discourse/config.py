@@ -596,15 +596,29 @@ def config_from_dict(data: dict[str, Any]) -> PipelineConfig:
         raise ConfigError(_format_error(exc)) from None
 
 
+#: Config keys holding a path: relative values in a config file are resolved against its folder
+PATH_KEYS: tuple[tuple[str, str], ...] = (
+    ("privacy", "salt_file"),
+    ("label", "codebook"),
+    ("label", "cache_dir"),
+    ("label", "weights"),
+    ("embeddings", "cache_dir"),
+    ("analysis", "annotations"),
+    ("analysis", "codes"),
+    ("analysis", "design"),
+)
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
     """Load and validate a TOML configuration file; ``None`` gives the defaults.
 
     Parameters
     ----------
     path
-        A TOML file. Relative paths in it (``privacy.salt_file``, ``label.codebook``,
-        ``label.cache_dir``, ``label.weights``, ``embeddings.cache_dir``,
-        ``analysis.annotations``) are resolved against its folder.
+        A TOML file. Relative paths in it (the keys of :data:`PATH_KEYS`:
+        ``privacy.salt_file``, ``label.codebook``, ``label.cache_dir``, ``label.weights``,
+        ``embeddings.cache_dir``, ``analysis.annotations``, ``analysis.codes``,
+        ``analysis.design``) are resolved against its folder.
 
     Raises
     ------
@@ -621,16 +635,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
-    for section, key in (
-        ("privacy", "salt_file"),
-        ("label", "codebook"),
-        ("label", "cache_dir"),
-        ("label", "weights"),
-        ("embeddings", "cache_dir"),
-        ("analysis", "annotations"),
-        ("analysis", "codes"),
-        ("analysis", "design"),
-    ):
+    for section, key in PATH_KEYS:
         block = data.get(section)
         value = block.get(key) if isinstance(block, dict) else None
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():

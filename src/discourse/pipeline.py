@@ -44,7 +44,7 @@ from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument
 from discourse.dedup import DuplicateMarker
 from discourse.engines import LocalEngine
 from discourse.errors import DiscourseError, InputError, MissingInputError, StageSkipped
-from discourse.ingest import SourceOverride, readers
+from discourse.ingest import SUFFIXES, SourceOverride, readers
 from discourse.ingest.files import (
     InputFile,
     QuarantineEntry,
@@ -215,6 +215,18 @@ class InputPlan:
         return [i for i in self.items if isinstance(i, FileTask)]
 
 
+def _check_sources_apply(rel: str, name: str, config: PipelineConfig) -> None:
+    """Refuse a sources-file entry for a file whose reader does not apply one (tables)."""
+    suffix = Path(name.removesuffix(".gz")).suffix.lower()
+    reader = SUFFIXES.get(suffix)
+    if reader is not None and not readers.capabilities(reader)["uses_sources"]:
+        raise ConfigError(
+            f"{config.ingest.sources_file}: the entry for {rel} names a table ({reader} "
+            "reader); per-file metadata does not apply to tables, whose rows carry their own "
+            "(map their columns with [ingest.table]). Remove the entry."
+        )
+
+
 def plan_inputs(input_dir: Path, config: PipelineConfig) -> InputPlan:
     """Discover the inputs, hash them, and decide what each one is (nothing is parsed here)."""
     if not input_dir.is_dir():
@@ -236,6 +248,8 @@ def plan_inputs(input_dir: Path, config: PipelineConfig) -> InputPlan:
             continue
         override = sources.get(f.rel) or sources.get(f.path.name)
         used.update(k for k in (f.rel, f.path.name) if k in sources)
+        if override is not None:
+            _check_sources_apply(f.rel, f.path.name, config)
         try:
             sha, size = sha256_file(f.path), f.path.stat().st_size
         except OSError as exc:  # the reader quarantines it with the reason

@@ -85,7 +85,12 @@ Reader = Callable[[InputFile, ReadContext], list[ParsedDocument]]
 #: All input readers, by name. Each has a version, recorded in the run manifest, and declares
 #: the file name suffixes it reads.
 readers: Registry[Reader] = Registry(
-    "reader", {"suffixes": "file name suffixes it reads (lower case, with the dot)"}
+    "reader",
+    {
+        "suffixes": "file name suffixes it reads (lower case, with the dot)",
+        "uses_sources": "applies a sources.toml entry for its file (tables do not: each row "
+        "carries its own metadata through the column map)",
+    },
 )
 
 #: File name suffix -> reader name (from the readers' ``suffixes``). ``.gz`` files are read by
@@ -94,15 +99,25 @@ SUFFIXES: dict[str, str] = {}
 
 
 def register_reader(
-    name: str, suffixes: tuple[str, ...], version: str = "1", description: str = ""
+    name: str,
+    suffixes: tuple[str, ...],
+    version: str = "1",
+    description: str = "",
+    uses_sources: bool = True,
 ) -> Callable[[Reader], Reader]:
-    """Register a reader and the file suffixes it handles."""
+    """Register a reader, the file suffixes it handles and whether it applies sources.toml."""
 
     def decorator(fn: Reader) -> Reader:
         taken = sorted(set(suffixes) & set(SUFFIXES))
         if taken:
             raise ValueError(f"reader {name!r}: suffixes {taken} are already read by another")
-        readers.register(name, version=version, description=description, suffixes=suffixes)(fn)
+        readers.register(
+            name,
+            version=version,
+            description=description,
+            suffixes=suffixes,
+            uses_sources=uses_sources,
+        )(fn)
         for suffix in suffixes:
             SUFFIXES[suffix] = name
         return fn

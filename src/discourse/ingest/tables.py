@@ -330,7 +330,11 @@ def _attach_comments(
 
 
 @register_reader(
-    "csv", (".csv", ".tsv"), version="2", description="CSV/TSV tables via the column map"
+    "csv",
+    (".csv", ".tsv"),
+    version="2",
+    description="CSV/TSV tables via the column map",
+    uses_sources=False,
 )
 def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for CSV and TSV files (delimiter sniffed among , tab ; |)."""
@@ -387,6 +391,7 @@ def read_csv(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     (".jsonl", ".ndjson", ".json"),
     version="2",
     description="JSON Lines / NDJSON (Pushshift) and JSON arrays",
+    uses_sources=False,
 )
 def read_jsonl(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for JSON Lines; a ``.json`` file holding one array of objects is also accepted."""
@@ -470,7 +475,11 @@ def _json_depth(text: str) -> int:
 
 
 @register_reader(
-    "parquet", (".parquet", ".pq"), version="2", description="Parquet tables via the column map"
+    "parquet",
+    (".parquet", ".pq"),
+    version="2",
+    description="Parquet tables via the column map",
+    uses_sources=False,
 )
 def read_parquet(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
     """Reader for Parquet files (read in record batches)."""
