@@ -235,18 +235,14 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if "reuse" in inspect.signature(run).parameters:
         kwargs["reuse"] = False  # never restore a finished stage: every stage is measured
+    if "topics" in inspect.signature(run).parameters:  # older pipelines: switches on run()
+        kwargs.update(topics=args.topics, figures=False)
+    else:  # one switch per stage, in the config
+        cfg.topics.enabled = cfg.topics.enabled and args.topics
+        cfg.analysis.enabled = False
     t0 = time.perf_counter()
     sampler.mark("ingest", t0)
-    result = run(
-        args.input,
-        args.output,
-        cfg,
-        on_stage=on_stage,
-        topics=args.topics,
-        figures=False,
-        command="bench_scale",
-        **kwargs,
-    )
+    result = run(args.input, args.output, cfg, on_stage=on_stage, command="bench_scale", **kwargs)
     end = time.perf_counter()
     sampler.stop()
     manifest = result.manifest

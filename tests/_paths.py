@@ -11,6 +11,27 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEST_SALT = "test-salt-not-secret"
 
 
+RECORDED_RUN = FIXTURES / "recorded_run" / "bundled_output_hashes.json"
+#: Outputs that hold timings and paths, so differ between identical runs.
+VOLATILE_OUTPUTS = frozenset({"manifest.json", "figures_manifest.json", "topics_manifest.json"})
+
+
+def bundled_config() -> object:
+    """The configuration of the recorded bundled run (as ``make run``, with the test salt)."""
+    from discourse.config import PipelineConfig
+
+    cfg = PipelineConfig()
+    cfg.privacy.salt = TEST_SALT
+    cfg.analysis.annotations = str(ROOT / "data" / "annotations")
+    cfg.analysis.codes = str(ROOT / "data" / "hand_codes" / "bundled_sample" / "codes.csv")
+    return cfg
+
+
+def stable_outputs(manifest: dict) -> dict[str, str]:
+    """A run manifest's output hashes without the volatile outputs."""
+    return {k: v for k, v in sorted(manifest["outputs"].items()) if k not in VOLATILE_OUTPUTS}
+
+
 def seed_path(prefix: str) -> Path:
     """The seed document whose name starts with ``prefix`` ("000" ... "004")."""
     (path,) = SEEDS.glob(f"{prefix}_*.txt")

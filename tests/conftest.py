@@ -43,13 +43,9 @@ def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Slow (a few minutes: it embeds every segment); only slow tests use it.
     """
-    from _paths import ROOT
+    from _paths import ROOT, bundled_config
     from discourse.pipeline import run
 
     out = tmp_path_factory.mktemp("bundled_run")
-    cfg = PipelineConfig()
-    cfg.privacy.salt = TEST_SALT
-    cfg.analysis.annotations = str(ROOT / "data" / "annotations")
-    cfg.analysis.codes = str(ROOT / "data" / "hand_codes" / "bundled_sample" / "codes.csv")
-    run(ROOT / "data" / "raw", out, cfg)
+    run(ROOT / "data" / "raw", out, bundled_config())
     return out

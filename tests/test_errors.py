@@ -165,13 +165,14 @@ def _topic_stage_raising(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: Exception
 ) -> dict[str, object]:
     import discourse.topics.stage
-    from discourse.pipeline import _topic_stage
+    from discourse.stages.topics import fit_topics
 
     def broken(*args: object, **kwargs: object) -> None:
         raise exc
 
     monkeypatch.setattr(discourse.topics.stage, "topics_stage", broken)
-    return _topic_stage(_stage_folder(tmp_path, 30), PipelineConfig(), str(tmp_path / "cache"))
+    folder = _stage_folder(tmp_path, 30)
+    return fit_topics(folder, PipelineConfig(), str(tmp_path / "cache"), folder)
 
 
 def test_topic_stage_does_not_skip_on_an_unexpected_value_error(
@@ -202,13 +203,14 @@ def test_topic_stage_skips_a_tiny_corpus_before_fitting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import discourse.topics.stage
-    from discourse.pipeline import _topic_stage
+    from discourse.stages.topics import fit_topics
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("not called on a corpus below topics.min_segments")
 
     monkeypatch.setattr(discourse.topics.stage, "topics_stage", never)
-    info = _topic_stage(_stage_folder(tmp_path, 3), PipelineConfig(), str(tmp_path / "cache"))
+    folder = _stage_folder(tmp_path, 3)
+    info = fit_topics(folder, PipelineConfig(), str(tmp_path / "cache"), folder)
     assert info == {"skipped": "too few segments to model topics: 3 (topics.min_segments = 20)"}
 
 

@@ -246,3 +246,29 @@ def test_sources_entry_for_a_table_is_refused(tmp_path: Path, config: PipelineCo
     (raw / "sources.toml").write_text('["other.txt"]\noutlet = "Blog"\n')
     (raw / "other.txt").write_text("No contact helped me heal.\n")
     assert run(raw, tmp_path / "out", config).manifest["summary"]["documents"] >= 2
+
+
+def test_in_memory_tables_are_the_streamed_ones(
+    corpus: Path, tmp_path: Path, config: PipelineConfig
+) -> None:
+    """One ingest path: build_tables (in memory) gives the rows run() writes to Parquet."""
+    from discourse.build import document_names
+    from discourse.pipeline import build_tables, ingest_corpus
+    from discourse.privacy import Pseudonymiser
+    from discourse.stages import only_stages
+
+    cfg = only_stages(config, ("ingest",))
+    run(corpus, tmp_path / "out", cfg)
+    ingested = ingest_corpus(corpus, cfg)
+    names = sorted(document_names(ingested.documents, cfg))
+    masker = Pseudonymiser(cfg.privacy.resolve_salt(), cfg.privacy, names)
+    documents, segments, totals = build_tables(ingested, cfg, masker)
+    assert segments.schema == SEGMENT_SCHEMA and documents.schema == DOCUMENT_SCHEMA
+    streamed = pq.read_table(tmp_path / "out" / "segments.parquet")
+    assert segments.equals(streamed)
+    assert documents.drop(["path"]).equals(
+        pq.read_table(tmp_path / "out" / "documents.parquet").drop(["path"])
+    )
+    assert totals["segments"] == len(streamed) and totals["duplicate_segments"] > 0
+    counted = sum(f.counts.get("duplicate_segments", 0) for f in ingested.files)
+    assert counted == totals["duplicate_segments"]

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from discourse.clean.boilerplate import BoilerplateDetector
 from discourse.clean.normalize import normalise_text
 from discourse.config import PipelineConfig
-from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, word_count
+from discourse.corpus import DOCUMENT_SCHEMA, SEGMENT_SCHEMA, ParsedDocument, Segment, word_count
 from discourse.dedup import DuplicateMarker, duplicate_key
 from discourse.ingest import ReadContext, SourceOverride, readers
 from discourse.ingest.base import SUFFIXES
@@ -35,6 +35,8 @@ __all__ = [
     "FileOutput",
     "FileRecord",
     "FileTask",
+    "MemorySink",
+    "RowSink",
     "TableSink",
     "corpus_names",
     "document_names",
@@ -83,7 +85,9 @@ class FileOutput:
     record: FileRecord
     quarantine: list[QuarantineEntry]
     doc_rows: list[dict[str, Any]] = field(default_factory=list)
-    seg_rows: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    #: per segment, the text it is compared on for exact duplicates (before masking, folded)
+    dedup_keys: list[str] = field(default_factory=list)
 
 
 def _reader_for(file: InputFile, data_head: bytes) -> str | None:
@@ -160,13 +164,14 @@ def document_rows(
     pseudonymiser: Pseudonymiser,
     stats: Counter[str],
     drafts: list[Any] | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Clean, segment and pseudonymise one document: its row and its segment rows.
+) -> tuple[dict[str, Any], list[Segment], list[str]]:
+    """Clean, segment and pseudonymise one document: its row, its segments and their
+    duplicate keys.
 
-    Segment rows carry ``_dedup_key`` (the text before masking, folded) for
-    :class:`TableSink`, which fills ``duplicate_of``. ``drafts`` are the document's segments
-    when already made (:func:`process_files` segments a whole file first, so the person-name
-    model sees its texts in one batch).
+    The duplicate keys (each segment's text before masking, folded) let a sink fill
+    ``duplicate_of`` in corpus order. ``drafts`` are the document's segments when already made
+    (:func:`process_files` segments a whole file first, so the person-name model sees its texts
+    in one batch).
     """
     doc = parsed.document
     private = config.privacy.pseudonymise
@@ -193,37 +198,37 @@ def document_rows(
         if d.key:
             key_to_id[d.key] = sid
         ids.append(sid)
-    seg_rows = []
+    segments: list[Segment] = []
+    keys: list[str] = []
     doc_words = 0
     for pos, (sid, d) in enumerate(zip(ids, drafts)):
         text = masked[pos]
         n_words = word_count(text)
         doc_words += n_words
-        seg_rows.append(
-            {
-                "segment_id": sid,
-                "doc_id": doc_id,
-                "source_type": d.source_type,
-                "author": masked_author(d.author),
-                "published": d.published or (doc.published if d.source_type != "comment" else None),
-                "reply_to": key_to_id.get(d.reply_to_key) if d.reply_to_key else None,
-                "reply_inference": d.reply_inference,
-                "is_author_reply": bool(d.is_author_reply),
-                "position": pos,
-                "text": text,
-                "text_original": next(masked_original) if d.text_original else None,
-                "n_words": n_words,
-                "boilerplate": d.boilerplate_reason is not None,
-                "boilerplate_reason": d.boilerplate_reason,
-                "duplicate_of": None,
-                "time_start": d.time_start,
-                "time_end": d.time_end,
-                "source_start": d.source_start,
-                "source_end": d.source_end,
-                "source_location": d.source_location,
-                "_dedup_key": duplicate_key(d.text_original or d.text),
-            }
+        segments.append(
+            Segment(
+                segment_id=sid,
+                doc_id=doc_id,
+                source_type=d.source_type,
+                author=masked_author(d.author),
+                published=d.published or (doc.published if d.source_type != "comment" else None),
+                reply_to=key_to_id.get(d.reply_to_key) if d.reply_to_key else None,
+                reply_inference=d.reply_inference,
+                is_author_reply=bool(d.is_author_reply),
+                position=pos,
+                text=text,
+                text_original=next(masked_original) if d.text_original else None,
+                n_words=n_words,
+                boilerplate=d.boilerplate_reason is not None,
+                boilerplate_reason=d.boilerplate_reason,
+                time_start=d.time_start,
+                time_end=d.time_end,
+                source_start=d.source_start,
+                source_end=d.source_end,
+                source_location=d.source_location,
+            )
         )
+        keys.append(duplicate_key(d.text_original or d.text))
         stats["segments"] += 1
         stats["boilerplate_segments"] += d.boilerplate_reason is not None
     doc_author = doc.author
@@ -243,7 +248,7 @@ def document_rows(
         "n_words": doc_words,
         "n_segments": len(drafts),
     }
-    return doc_row, seg_rows
+    return doc_row, segments, keys
 
 
 def document_names(parsed: list[ParsedDocument], config: PipelineConfig) -> set[str]:
@@ -295,9 +300,12 @@ def process_files(
         )
         found = document_names(parsed, config)
         for p, drafts in zip(parsed, segmented):
-            doc_row, seg_rows = document_rows(p, config, detector, pseudonymiser, stats, drafts)
+            doc_row, segments, keys = document_rows(
+                p, config, detector, pseudonymiser, stats, drafts
+            )
             result.doc_rows.append(doc_row)
-            result.seg_rows.extend(seg_rows)
+            result.segments.extend(segments)
+            result.dedup_keys.extend(keys)
             found |= set(pseudonymiser.last_persons)
         pseudonymiser.clear()
         if config.privacy.pseudonymise:  # the file stays findable, without names in its path
@@ -340,30 +348,19 @@ def _pseudonymiser(salt: str, config: PipelineConfig, names: Sequence[str]) -> P
     return _PSEUDONYMISERS[key]
 
 
-class TableSink:
-    """Streams document and segment rows to Parquet, marking duplicates in corpus order.
+class RowSink:
+    """Takes files' rows in corpus order: marks duplicates, counts, and hands rows on.
 
-    Parameters
-    ----------
-    folder
-        Where ``documents.parquet`` and ``segments.parquet`` are written (each atomically, when
-        :meth:`close` is called).
-    row_group
-        Rows buffered before a row group is written.
+    The base of :class:`TableSink` (rows streamed to Parquet, what :func:`discourse.pipeline.run`
+    uses) and :class:`MemorySink` (rows kept in memory, for notebooks and benchmarks), so both
+    paths mark duplicates and count alike.
     """
 
-    def __init__(self, folder: Path, row_group: int = ROW_GROUP) -> None:
-        self.folder = Path(folder)
+    def __init__(self, row_group: int = ROW_GROUP) -> None:
         self.row_group = row_group
         self._marker = DuplicateMarker()
         self._docs: list[dict[str, Any]] = []
         self._segs: list[dict[str, Any]] = []
-        self._ctx = {name: atomic_path(self.folder / name) for name in (DOCUMENTS, SEGMENTS)}
-        self._paths = {name: ctx.__enter__() for name, ctx in self._ctx.items()}
-        self._writers = {
-            DOCUMENTS: pq.ParquetWriter(self._paths[DOCUMENTS], DOCUMENT_SCHEMA),
-            SEGMENTS: pq.ParquetWriter(self._paths[SEGMENTS], SEGMENT_SCHEMA),
-        }
         self.totals: dict[str, Any] = {
             "documents": 0,
             "segments": 0,
@@ -376,21 +373,21 @@ class TableSink:
     def add(self, result: FileOutput) -> None:
         """Add one file's rows (files must come in corpus order)."""
         dups = 0
-        for row in result.seg_rows:
-            row["duplicate_of"] = self._marker.first_of(row.pop("_dedup_key"), row["segment_id"])
-            dups += row["duplicate_of"] is not None
-            self.totals["segments_by_source_type"][row["source_type"]] += 1
-            if row["boilerplate_reason"]:
-                self.totals["boilerplate_by_reason"][row["boilerplate_reason"]] += 1
-            self.totals["words"] += row["n_words"]
+        for seg, key in zip(result.segments, result.dedup_keys, strict=True):
+            seg.duplicate_of = self._marker.first_of(key, seg.segment_id)
+            dups += seg.duplicate_of is not None
+            self.totals["segments_by_source_type"][seg.source_type] += 1
+            if seg.boilerplate_reason:
+                self.totals["boilerplate_by_reason"][seg.boilerplate_reason] += 1
+            self.totals["words"] += seg.n_words
+            self._segs.append(vars(seg))
         if result.doc_rows:
             result.record.counts["duplicate_segments"] = dups
         self.totals["duplicate_segments"] += dups
         self.totals["documents"] += len(result.doc_rows)
-        self.totals["segments"] += len(result.seg_rows)
+        self.totals["segments"] += len(result.segments)
         self._docs.extend(result.doc_rows)
-        self._segs.extend(result.seg_rows)
-        result.doc_rows, result.seg_rows = [], []
+        result.doc_rows, result.segments, result.dedup_keys = [], [], []
         self._flush(final=False)
 
     def _flush(self, final: bool) -> None:
@@ -401,20 +398,71 @@ class TableSink:
             while len(rows) >= self.row_group or (final and rows):
                 chunk = rows[: self.row_group]
                 del rows[: self.row_group]
-                self._writers[name].write_table(
-                    pa.Table.from_pylist(chunk, schema=schema), row_group_size=self.row_group
-                )
+                self._write(name, pa.Table.from_pylist(chunk, schema=schema))
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        raise NotImplementedError
+
+    def _totals(self) -> dict[str, Any]:
+        self._flush(final=True)
+        totals = dict(self.totals)
+        for key in ("segments_by_source_type", "boilerplate_by_reason"):
+            totals[key] = dict(sorted(totals[key].items()))
+        return totals
+
+
+class MemorySink(RowSink):
+    """Keeps the rows in memory; :meth:`close` returns both tables and the totals."""
+
+    def __init__(self, row_group: int = ROW_GROUP) -> None:
+        super().__init__(row_group)
+        self._tables: dict[str, list[pa.Table]] = {DOCUMENTS: [], SEGMENTS: []}
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        self._tables[name].append(table)
+
+    def close(self) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+        """The documents and segments tables and the totals."""
+        totals = self._totals()
+        tables = []
+        for name, schema in ((DOCUMENTS, DOCUMENT_SCHEMA), (SEGMENTS, SEGMENT_SCHEMA)):
+            parts = self._tables[name]
+            tables.append(pa.concat_tables(parts) if parts else schema.empty_table())
+        return tables[0], tables[1], totals
+
+
+class TableSink(RowSink):
+    """Streams document and segment rows to Parquet, marking duplicates in corpus order.
+
+    Parameters
+    ----------
+    folder
+        Where ``documents.parquet`` and ``segments.parquet`` are written (each atomically, when
+        :meth:`close` is called).
+    row_group
+        Rows buffered before a row group is written.
+    """
+
+    def __init__(self, folder: Path, row_group: int = ROW_GROUP) -> None:
+        super().__init__(row_group)
+        self.folder = Path(folder)
+        self._ctx = {name: atomic_path(self.folder / name) for name in (DOCUMENTS, SEGMENTS)}
+        self._paths = {name: ctx.__enter__() for name, ctx in self._ctx.items()}
+        self._writers = {
+            DOCUMENTS: pq.ParquetWriter(self._paths[DOCUMENTS], DOCUMENT_SCHEMA),
+            SEGMENTS: pq.ParquetWriter(self._paths[SEGMENTS], SEGMENT_SCHEMA),
+        }
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        self._writers[name].write_table(table, row_group_size=self.row_group)
 
     def close(self) -> dict[str, Any]:
         """Write what is buffered, publish both files and return the totals."""
-        self._flush(final=True)
+        totals = self._totals()
         for name, writer in self._writers.items():
             writer.close()
             self._ctx[name].__exit__(None, None, None)
         self._writers = {}
-        totals = dict(self.totals)
-        for key in ("segments_by_source_type", "boilerplate_by_reason"):
-            totals[key] = dict(sorted(totals[key].items()))
         return totals
 
     def abort(self) -> None:

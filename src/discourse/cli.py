@@ -26,8 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from discourse.config import load_config
-from discourse.errors import DiscourseError, InputError, MissingInputError
-from discourse.layout import FIGURES_MANIFEST
+from discourse.errors import DiscourseError, InputError, MissingInputError, StageSkipped
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -176,9 +175,7 @@ def _run_pipeline(
     config: Path | None,
     quiet: bool,
     command: str,
-    label: bool = True,
-    topics: bool = True,
-    figures: bool = True,
+    stages: tuple[str, ...] | None = None,
     reuse: bool = True,
     engine: str = "pandas",
     scheduler: str | None = None,
@@ -191,6 +188,10 @@ def _run_pipeline(
 
     with _user_errors(output_dir):
         cfg = _with_codes(load_config(config), codes, design)
+        if stages is not None:
+            from discourse.stages import only_stages
+
+            cfg = only_stages(cfg, stages)
         runner = make_engine(engine, scheduler)
         n_files = (
             len(discover(input_dir, [], cfg.ingest.follow_symlinks)) if input_dir.is_dir() else 0
@@ -220,10 +221,7 @@ def _run_pipeline(
                 cfg,
                 progress=progress,
                 command=command,
-                label=label,
                 on_stage=stage,
-                topics=topics,
-                figures=figures,
                 reuse=reuse,
                 engine=runner,
             )
@@ -284,14 +282,19 @@ def run_cli(
     design: DesignOpt = None,
 ) -> None:
     """Run the pipeline on raw inputs: ingest, clean, segment, label, topics, figures."""
+    wanted = (
+        "ingest",
+        "label",
+        *(("topics",) if topics else ()),
+        *(("figures",) if figures else ()),
+    )
     _run_pipeline(
         input_dir,
         output_dir,
         config,
         quiet,
         "run",
-        topics=topics,
-        figures=figures,
+        stages=None if topics and figures else wanted,
         reuse=reuse,
         engine=engine,
         scheduler=scheduler,
@@ -317,9 +320,7 @@ def ingest_cli(
         config,
         quiet,
         "ingest",
-        label=False,
-        topics=False,
-        figures=False,
+        stages=("ingest",),
         reuse=reuse,
         engine=engine,
         scheduler=scheduler,
@@ -335,16 +336,16 @@ def topics_cli(
     quiet: QuietOpt = False,
 ) -> None:
     """Fit BERTopic and the baseline on a run's segments; write topics, metrics and views."""
-    from discourse.pipeline import topic_errors
-    from discourse.topics.api import topics as run_topics
+    from discourse.pipeline import run_stage
 
     with _user_errors(output_dir or run_dir):
         cfg = load_config(config)
         if seed is not None:
             cfg.seed = seed
         say = None if quiet else (lambda m: console.print(f"[dim]topics[/dim] {m}"))
-        with topic_errors():
-            info = run_topics(run_dir, output_dir or run_dir, cfg, progress=say)
+        info = run_stage("topics", run_dir, output_dir or run_dir, cfg, detail=say)
+        if "skipped" in info:
+            raise StageSkipped(info["skipped"])
     out = Console()
     rows = [{"model": name, **values} for name, values in info["summary"].items()]
     import pandas as pd
@@ -366,19 +367,19 @@ def figures_cli(
     design: DesignOpt = None,
 ) -> None:
     """(Re)draw the figures and tables from a run's outputs: figures/ and tables/."""
-    from discourse.analysis.report import make_figures, require_run
-    from discourse.io_utils import staged_outputs
+    from discourse.pipeline import run_stage
 
     with _user_errors(output_dir or run_dir):
         cfg = _with_codes(load_config(config), codes, design)
         say = None if quiet else (lambda m: console.print(f"[dim]figures[/dim] {m}"))
         target = output_dir or run_dir
-        require_run(run_dir)  # before staging creates the output folder
-        with staged_outputs(target, last=FIGURES_MANIFEST) as stage:
-            info = make_figures(run_dir, stage, cfg, progress=say, cache_dir=cfg.cache_dir(run_dir))
+        info = run_stage("figures", run_dir, target, cfg, detail=say)
     n_fig = sum(f.endswith(".pdf") for f in info["outputs"])
     n_tab = sum(f.endswith(".tex") for f in info["outputs"])
-    console.print(f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}")
+    reused = " (reused from the stage cache)" if info.get("reused") else ""
+    console.print(
+        f"{n_fig} figures (PDF + PNG) and {n_tab} tables (CSV + LaTeX) -> {target}{reused}"
+    )
     for name, reason in info["skipped"].items():
         console.print(f"[yellow]skipped[/yellow] {name}: {reason}")
 

@@ -6,7 +6,7 @@ The Parquet schemas below are the output contract relied on by later stages and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ __all__ = [
     "ParsedDocument",
     "Segment",
     "Unit",
+    "arrow_schema",
 ]
 
 #: Values of ``segments.source_type``.
@@ -77,27 +78,30 @@ class ParsedDocument:
     units: list[Unit]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Segment:
-    """One coding unit as written to ``segments.parquet``.
+    """One coding unit: a row of ``segments.parquet`` (:data:`SEGMENT_SCHEMA` is derived from
+    these fields, in this order).
 
     ``text`` is what a reader quotes: for a transcript, the ASR text with its restored sentence
     boundaries written in; ``text_original`` then keeps the ASR text as it was (after cleaning),
-    and is ``None`` where nothing was restored (every other source).
+    and is ``None`` where nothing was restored (every other source). ``author``, ``text`` and
+    ``text_original`` are pseudonymised (unless the configuration turns that off);
+    ``reply_to`` is the ``segment_id`` replied to.
     """
 
     segment_id: str
     doc_id: str
     source_type: str
-    position: int
-    text: str
-    n_words: int
-    text_original: str | None = None
     author: str | None = None
     published: str | None = None
     reply_to: str | None = None
     reply_inference: str | None = None
     is_author_reply: bool = False
+    position: int
+    text: str
+    text_original: str | None = None
+    n_words: int
     boilerplate: bool = False
     boilerplate_reason: str | None = None
     duplicate_of: str | None = None
@@ -106,6 +110,17 @@ class Segment:
     source_start: int | None = None
     source_end: int | None = None
     source_location: str | None = None
+
+
+_ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}
+
+
+def arrow_schema(row_type: type) -> pa.Schema:
+    """The Arrow schema of a dataclass row type (``str``, ``int``, ``bool``, ``float``, each
+    optionally ``| None``), with its fields in order."""
+    return pa.schema(
+        [(f.name, _ARROW_TYPES[str(f.type).removesuffix(" | None")]) for f in fields(row_type)]
+    )
 
 
 DOCUMENT_SCHEMA = pa.schema(
@@ -125,30 +140,8 @@ DOCUMENT_SCHEMA = pa.schema(
     ]
 )
 
-SEGMENT_SCHEMA = pa.schema(
-    [
-        ("segment_id", pa.string()),
-        ("doc_id", pa.string()),
-        ("source_type", pa.string()),
-        ("author", pa.string()),
-        ("published", pa.string()),
-        ("reply_to", pa.string()),
-        ("reply_inference", pa.string()),
-        ("is_author_reply", pa.bool_()),
-        ("position", pa.int64()),
-        ("text", pa.string()),
-        ("text_original", pa.string()),
-        ("n_words", pa.int64()),
-        ("boilerplate", pa.bool_()),
-        ("boilerplate_reason", pa.string()),
-        ("duplicate_of", pa.string()),
-        ("time_start", pa.float64()),
-        ("time_end", pa.float64()),
-        ("source_start", pa.int64()),
-        ("source_end", pa.int64()),
-        ("source_location", pa.string()),
-    ]
-)
+#: The schema of ``segments.parquet``: the fields of :class:`Segment`.
+SEGMENT_SCHEMA = arrow_schema(Segment)
 
 
 def word_count(text: str) -> int:

@@ -23,6 +23,9 @@ __all__ = [
     "STANCE_PROFILE_DOCUMENTS",
     "STANCE_PROFILE_SOURCE_TYPES",
     "TOPICS",
+    "TOPICS_BY_STANCE",
+    "TOPICS_MANIFEST",
+    "TOPICS_OVER_TIME",
     "TOPIC_INFO",
     "TOPIC_METRICS",
     "RunLayout",
@@ -38,6 +41,9 @@ STANCE_PROFILE_SOURCE_TYPES = "stance_profile_source_types.csv"
 TOPICS = "topics.parquet"
 TOPIC_INFO = "topic_info.csv"
 TOPIC_METRICS = "topic_metrics.json"
+TOPICS_BY_STANCE = "topics_by_stance.csv"
+TOPICS_OVER_TIME = "topics_over_time.csv"
+TOPICS_MANIFEST = "topics_manifest.json"
 FIGURES_MANIFEST = "figures_manifest.json"
 CACHE = "cache"
 CODING = "coding"

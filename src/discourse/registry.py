@@ -105,6 +105,10 @@ class Registry(Generic[T]):
         """All registered names, sorted."""
         return sorted(self._entries)
 
+    def in_order(self) -> list[str]:
+        """All registered names in the order they were registered."""
+        return list(self._entries)
+
     def versions(self) -> dict[str, str]:
         """Name -> version of every registered part (written to the run manifest)."""
         return {name: e.version for name, e in sorted(self._entries.items())}

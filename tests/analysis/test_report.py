@@ -122,7 +122,7 @@ def test_figures_cli(seeds_run: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "figures (PDF + PNG)" in result.output and "skipped" in result.output
     result = CliRunner().invoke(app, ["figures", "-i", str(tmp_path / "none"), "-q"])
-    assert result.exit_code == 1 and "run `discourse run` first" in result.output
+    assert result.exit_code == 1 and "run `discourse run`" in result.output
 
 
 @pytest.mark.slow

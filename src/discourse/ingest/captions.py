@@ -195,11 +195,7 @@ def _overlap(prev: CueText | None, cur: CueText) -> int:
 
 
 def _header_ok(text: str, fmt: str) -> bool:
-    if fmt == "vtt":
-        return text.startswith("WEBVTT")
-    if fmt == "sbv":
-        return bool(_SBV_TIMINGS_RE.match(text.split("\n", 1)[0]))
-    return bool(_SRT_START_RE.match(text))
+    return _SPECS[fmt].header(text)
 
 
 def _is_number(line: str) -> bool:
@@ -278,7 +274,7 @@ def _srt_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
 
 def _timings_at(block: list[str], fmt: str) -> int | None:
     """Index of the block's timings line (the first or second line), or ``None``."""
-    if fmt == "sbv":
+    if not _SPECS[fmt].arrow_timings:
         return 0 if _SBV_TIMINGS_RE.match(block[0]) else None
     for i, line in enumerate(block[:2]):
         if "-->" in line:
@@ -387,12 +383,7 @@ def _lines(numbers: list[int], limit: int = 5) -> str:
 
 def _read_timings(timings: str, fmt: str) -> tuple[float, float] | None:
     """Start and end (seconds) of a timings line, read by webvtt-py; ``None`` if unreadable."""
-    if fmt == "vtt":
-        doc = f"WEBVTT\n\n{timings}\nx\n"
-    elif fmt == "srt":
-        doc = f"1\n{timings}\nx\n"
-    else:
-        doc = f"{timings}\nx\n"
+    doc = _SPECS[fmt].one_cue.format(timings=timings)
     try:
         captions = webvtt.from_buffer(io.StringIO(doc), format=fmt).captions
     except (MalformedCaptionError, MalformedFileError, ValueError):
@@ -520,12 +511,39 @@ def _units(cues: list[Cue], ctx: ReadContext) -> list[Unit]:
 
 
 def _not_captions(fmt: str) -> RejectedInput:
-    expected = {
-        "vtt": "the first line must start with 'WEBVTT'",
-        "srt": "expected a cue number followed by a 'start --> end' timings line",
-        "sbv": "expected a 'start,end' timings line such as '0:00:01.000,0:00:04.000'",
-    }[fmt]
-    return RejectedInput(f"malformed {FORMATS[fmt]}: {expected}")
+    return RejectedInput(f"malformed {FORMATS[fmt]}: {_SPECS[fmt].expected}")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What differs between the caption formats (looked up, never branched on by name)."""
+
+    header: Callable[[str], bool]
+    arrow_timings: bool  # 'start --> end' (else SubViewer's 'start,end' on the first line)
+    one_cue: str  # a one-cue document around a timings line, for webvtt-py
+    expected: str  # what a file of the format must start with
+
+
+_SPECS = {
+    "vtt": _Spec(
+        header=lambda text: text.startswith("WEBVTT"),
+        arrow_timings=True,
+        one_cue="WEBVTT\n\n{timings}\nx\n",
+        expected="the first line must start with 'WEBVTT'",
+    ),
+    "srt": _Spec(
+        header=lambda text: bool(_SRT_START_RE.match(text)),
+        arrow_timings=True,
+        one_cue="1\n{timings}\nx\n",
+        expected="expected a cue number followed by a 'start --> end' timings line",
+    ),
+    "sbv": _Spec(
+        header=lambda text: bool(_SBV_TIMINGS_RE.match(text.split("\n", 1)[0])),
+        arrow_timings=False,
+        one_cue="{timings}\nx\n",
+        expected="expected a 'start,end' timings line such as '0:00:01.000,0:00:04.000'",
+    ),
+}
 
 
 def parse_captions(

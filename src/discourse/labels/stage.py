@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from discourse.codebook import Codebook, load_codebook
+from discourse.embedding_backends import DEFAULT_BACKEND
 from discourse.errors import InputError, MissingInputError
 from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
 
@@ -79,7 +80,7 @@ def build_labeler(
     params: dict[str, Any] = {"weights": weights}
     if cache_dir is not None and caps["uses_embeddings"]:
         params["cache_dir"] = cache_dir
-    if embedding_backend != "minilm":
+    if embedding_backend != DEFAULT_BACKEND:
         if not caps["embedding_backend"]:
             able = ", ".join(labelers.having(embedding_backend=True))
             raise InputError(

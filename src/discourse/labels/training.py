@@ -21,6 +21,7 @@ import pandas as pd
 from discourse.analysis.tables import markdown_table
 from discourse.annotations import load_annotations
 from discourse.codebook import Codebook, load_codebook
+from discourse.embedding_backends import DEFAULT_BACKEND
 from discourse.errors import InputError
 from discourse.io_utils import write_json, write_text
 from discourse.labels.base import BaseLabeler, labelers, make_labeler
@@ -154,7 +155,7 @@ def _fit(
     params: dict[str, Any] = {}
     if caps["uses_embeddings"]:
         params = {"cache_dir": cache_dir, "seed": seed}
-    if caps["embedding_backend"] and embedding_backend != "minilm":
+    if caps["embedding_backend"] and embedding_backend != DEFAULT_BACKEND:
         params["embedding_backend"] = embedding_backend
     labeler = make_labeler(name, codebook, **params)
     return labeler.fit(texts, gold)

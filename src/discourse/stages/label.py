@@ -1,0 +1,127 @@
+"""The label stage: stance and themes for every segment, and the stance profiles.
+
+Writes ``labels.parquet`` (one row per segment: stance, stance score, theme flags and scores,
+evidence, language) and the stance profiles per document and per source type.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from discourse.build import ROW_GROUP
+from discourse.config import PipelineConfig
+from discourse.io_utils import atomic_path, write_text
+from discourse.layout import (
+    LABELS,
+    SEGMENTS,
+    STANCE_PROFILE_DOCUMENTS,
+    STANCE_PROFILE_SOURCE_TYPES,
+)
+from discourse.stages.base import StageContext, StageResult
+from discourse.stages.runner import codebook_hash
+
+__all__ = ["LabelStage", "label_segments"]
+
+
+class LabelStage:
+    """Segments -> labels and stance profiles (switch: ``label.enabled``)."""
+
+    name = "label"
+    manifest_key = "labels"
+    inputs = (SEGMENTS,)
+    optional_inputs: tuple[str, ...] = ()
+    config_sections = ("label", "embeddings")
+    switch: str | None = "label.enabled"
+    extra_keys: tuple[str, ...] = ()
+
+    def key_parts(self, ctx: StageContext) -> dict[str, Any]:
+        return {"codebook": codebook_hash(ctx.config)}
+
+    def describe(self, ctx: StageContext) -> str:
+        n = pq.ParquetFile(ctx.source / SEGMENTS).metadata.num_rows
+        return f"label: {n} segments with labeler '{ctx.config.label.labeler}'"
+
+    def run(self, ctx: StageContext) -> StageResult:
+        info = label_segments(ctx.target, ctx.config, ctx.cache_dir, ctx.engine)
+        return StageResult(info=info, outputs=info.pop("outputs"))
+
+    def manifest_entries(self, info: dict[str, Any]) -> dict[str, Any]:
+        return {self.manifest_key: info}
+
+
+def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> dict[str, Any]:
+    """Label every segment in row-group batches (with the engine); write ``labels.parquet``
+    and the stance profiles."""
+    from discourse.codebook import load_codebook
+    from discourse.labels.stage import LabelerSpec, label_texts, stance_profiles
+
+    codebook = load_codebook(cfg.label.codebook)
+    spec = LabelerSpec(
+        cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights, cfg.embeddings.backend
+    )
+    source = pq.ParquetFile(stage / SEGMENTS)
+    batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])
+    ids: list[list[str]] = []
+
+    def texts() -> Any:
+        for batch in batches:
+            ids.append(batch.column("segment_id").to_pylist())
+            yield batch.column("text").to_pylist()
+
+    stance_counts: Counter[str] = Counter()
+    theme_counts: Counter[str] = Counter()
+    non_english = 0
+    writer = None
+    with atomic_path(stage / LABELS) as tmp:
+        try:
+            for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
+                labels.insert(0, "segment_id", ids[i])
+                ids[i] = []
+                if writer is None:
+                    table = pa.Table.from_pandas(labels, preserve_index=False)
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                else:
+                    table = pa.Table.from_pandas(labels, schema=writer.schema, preserve_index=False)
+                writer.write_table(table, row_group_size=ROW_GROUP)
+                stance_counts.update(labels["stance"].tolist())
+                for t in codebook.theme_names:
+                    theme_counts[t] += int(labels[t].sum())
+                non_english += int((labels["language"] != "en").sum())
+            if writer is None:  # no segments: an empty table with the labeler's columns
+                empty = label_texts([], spec=spec)
+                empty.insert(0, "segment_id", pd.Series([], dtype=str))
+                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), tmp)
+        finally:
+            if writer is not None:
+                writer.close()
+    seg = pq.read_table(
+        stage / SEGMENTS,
+        columns=["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"],
+    ).to_pandas()
+    stances = pq.read_table(stage / LABELS, columns=["segment_id", "stance"]).to_pandas()
+    by_doc, by_source = stance_profiles(seg, stances, codebook)
+    write_text(by_doc.to_csv(index=False, float_format="%.6f"), stage / STANCE_PROFILE_DOCUMENTS)
+    write_text(
+        by_source.to_csv(index=False, float_format="%.6f"),
+        stage / STANCE_PROFILE_SOURCE_TYPES,
+    )
+    labeler = spec.build()
+    return {
+        "labeler": labeler.name,
+        "labeler_version": labeler.version,
+        "codebook": {"name": codebook.meta.name, "version": codebook.meta.version},
+        "stance_counts": dict(sorted(stance_counts.items())),
+        "theme_counts": {t: theme_counts[t] for t in codebook.theme_names},
+        "non_english": non_english,
+        "outputs": [
+            LABELS,
+            STANCE_PROFILE_DOCUMENTS,
+            STANCE_PROFILE_SOURCE_TYPES,
+        ],
+    }
