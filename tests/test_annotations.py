@@ -30,8 +30,14 @@ def test_data_set_is_sound(ann: AnnotationSet) -> None:
 # Splits are drawn once per batch of coding rounds, so that adding a round never moves a unit
 # that was already in a split: rounds 1-2 together, then round 3 on its own, then round 4 (the
 # synthetic units; their held-out part is "test-synthetic") with its own seed, then round 5 (150
-# more real units, all double-coded) with its own.
-SPLIT_BATCHES = (((1, 2), SPLIT_SEED), ((3,), SPLIT_SEED), ((4,), 20261206), ((5,), 20261207))
+# more real units, all double-coded) with its own, then round 6 (390 harder synthetic units).
+SPLIT_BATCHES = (
+    ((1, 2), SPLIT_SEED),
+    ((3,), SPLIT_SEED),
+    ((4,), 20261206),
+    ((5,), 20261207),
+    ((6,), 20261208),
+)
 BOUNDARY_ADJUDICATOR = "adjudicator_boundary"
 
 
@@ -126,8 +132,11 @@ def test_synthetic_units_are_marked_and_held_out_on_their_own(ann: AnnotationSet
     units = ann.units.set_index("unit_id")
     syn = units.loc[sorted(ann.synthetic_ids())]
     assert len(syn) >= 600
-    assert (syn["round"] == 4).all() and syn.doc_id.str.startswith("synthetic/").all()
-    assert set(syn.source_type) == {"article", "transcript", "comment"}
-    assert len(ann.double_coded(synthetic=True)) >= 150
-    intent = pd.read_csv(FOLDER / "round4_writer_intent.csv")
-    assert set(intent.unit_id) == set(syn.index)
+    assert set(syn["round"]) == {4, 6} and syn.doc_id.str.startswith("synthetic/").all()
+    assert set(syn.loc[syn["round"] == 4, "source_type"]) == {"article", "transcript", "comment"}
+    # round 6 adds forum posts and replies
+    assert set(syn.source_type) == {"article", "transcript", "comment", "post"}
+    assert len(ann.double_coded(synthetic=True)) >= 300
+    for rnd in (4, 6):
+        intent = pd.read_csv(FOLDER / f"round{rnd}_writer_intent.csv")
+        assert set(intent.unit_id) == set(syn.index[syn["round"] == rnd])
