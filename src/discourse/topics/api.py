@@ -10,7 +10,9 @@ import pandas as pd
 
 from discourse import __version__
 from discourse.config import PipelineConfig
+from discourse.errors import MissingInputError
 from discourse.io_utils import sha256_file, staged_outputs, write_json
+from discourse.layout import LABELS, SEGMENTS, TOPICS_MANIFEST
 from discourse.topics.stage import model_files, topics_stage
 
 __all__ = ["topics"]
@@ -49,16 +51,16 @@ def topics(
     cfg = config or PipelineConfig()
     run_dir = Path(run_dir)
     out = Path(output_dir) if output_dir is not None else run_dir
-    seg_path = run_dir / "segments.parquet"
+    seg_path = run_dir / SEGMENTS
     if not seg_path.is_file():
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{seg_path} does not exist: run `discourse run` or `discourse ingest` first"
         )
-    lab_path = run_dir / "labels.parquet"
+    lab_path = run_dir / LABELS
     segments = pd.read_parquet(seg_path)
     labels = pd.read_parquet(lab_path) if lab_path.is_file() else None
     t0 = time.perf_counter()
-    with staged_outputs(out, last="topics_manifest.json") as stage:
+    with staged_outputs(out, last=TOPICS_MANIFEST) as stage:
         info = topics_stage(
             segments,
             labels,
@@ -69,9 +71,9 @@ def topics(
             progress=progress,
         )
         files = info["outputs"] + model_files(stage, info["models"])
-        inputs = {"segments.parquet": sha256_file(seg_path)}
+        inputs = {SEGMENTS: sha256_file(seg_path)}
         if labels is not None:
-            inputs["labels.parquet"] = sha256_file(lab_path)
+            inputs[LABELS] = sha256_file(lab_path)
         manifest = {
             "discourse_version": __version__,
             "command": "topics",
@@ -84,5 +86,5 @@ def topics(
             "seconds": round(time.perf_counter() - t0, 3),
             "outputs": {name: sha256_file(stage / name) for name in files},
         }
-        write_json(manifest, stage / "topics_manifest.json")
+        write_json(manifest, stage / TOPICS_MANIFEST)
     return info
