@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -39,13 +41,20 @@ def make_corpus(per_theme: int = 20, seed: int = 0) -> tuple[list[str], np.ndarr
 
 
 class FakeEmbedder:
-    """``encode`` from a fixed text -> vector table (no model is loaded)."""
+    """``encode`` from a fixed text -> vector table (no model is loaded); any other text (a
+    topic word embedded for a label) gets a vector seeded by its hash."""
 
     def __init__(self, texts: list[str], vectors: np.ndarray) -> None:
         self.table = dict(zip(texts, vectors))
+        self.dim = int(np.asarray(vectors).shape[1])
+
+    def _other(self, text: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        v = np.random.default_rng(seed).normal(size=self.dim)
+        return (v / np.linalg.norm(v)).astype(np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.table[t] for t in texts])
+        return np.stack([self.table[t] if t in self.table else self._other(t) for t in texts])
 
 
 def make_segments(texts: list[str]) -> pd.DataFrame:

@@ -129,17 +129,19 @@ class _PaddingModel:
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    def encode(self, sentences, **kwargs):  # type: ignore[no-untyped-def]
-        self.batches.append(list(sentences))
+    def encode(self, sentences, batch_size=32, **kwargs):  # type: ignore[no-untyped-def]
+        sentences = list(sentences)
+        for i in range(0, len(sentences), batch_size):  # the forward passes it would run
+            self.batches.append(sentences[i : i + batch_size])
         return np.array([[len(t) + 1.0, *([float(ord(t[0]))] * 15)] for t in sentences])
 
 
-def test_batches_hold_texts_of_one_token_length(tmp_path: Path) -> None:
+def test_a_transformer_encodes_each_text_alone(tmp_path: Path) -> None:
+    """Not even equal-length batches: on some CPUs they differ from the text alone by 1e-7."""
     model = _PaddingModel()
     texts = ["a", "b c", "d", "e f g h i j", "k l", "m n o p q r s"]
     vecs = EmbeddingCache(model=model, model_id="fake-16", batch_size=64).encode(texts)
-    lengths = [[min(len(t.split()) + 2, 5) for t in batch] for batch in model.batches]
-    assert all(len(set(batch)) == 1 for batch in lengths)  # no padding in any batch
+    assert all(len(batch) == 1 for batch in model.batches)  # one text per forward pass
     assert sorted(t for batch in model.batches for t in batch) == sorted(texts)
     # rows come back in the caller's order
     single = np.stack([EmbeddingCache(model=_PaddingModel()).encode([t])[0] for t in texts])

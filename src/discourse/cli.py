@@ -256,6 +256,13 @@ def _print_summary(manifest: dict[str, Any], quiet: bool) -> None:
             for theme, n in labels["theme_counts"].items():
                 table.add_row(f"theme: {theme}", str(n))
         console.print(table)
+    topics = manifest.get("topics") or {}
+    if topics.get("skipped"):
+        console.print(f"[yellow]topics skipped[/yellow]: {escape(topics['skipped'])}")
+    corpus = topics.get("corpus") or {}
+    if corpus.get("too_small_for_topics"):
+        reasons = "; ".join(corpus.get("too_small_reasons", []))
+        console.print(f"[yellow]corpus too small for topics[/yellow]: {escape(reasons)}")
     total = sum(manifest["stages"].values())
     console.print(
         f"{s['files_total']} files, {s['documents']} documents, {s['segments']} segments, "

@@ -315,6 +315,86 @@ class TopicConfig(_Section):
         ge=2,
         description="If HDBSCAN finds fewer topics than this, k-means on the UMAP space is used.",
     )
+    clusterer: Literal["kmeans", "hdbscan"] = Field(
+        "kmeans",
+        description="'kmeans': k-means on PCA of the embeddings (k from n_topics or chosen over "
+        "k_grid), stable across seeds; 'hdbscan': UMAP + HDBSCAN (BERTopic's default parts).",
+    )
+    n_topics: int | None = Field(
+        None, ge=2, description="k of the k-means clusterer; unset: chosen over k_grid."
+    )
+    k_grid: list[int] | None = Field(
+        None,
+        description="Candidate k for the k-means clusterer; the k with the best topic quality "
+        "(NPMI x diversity of the c-TF-IDF words) wins. Unset: 0.5 to 2 times sqrt(segments) "
+        "/ 4 in eight steps (at least 3), so the grid grows with the corpus.",
+    )
+    pca_components: int = Field(10, ge=2, description="PCA dimensions k-means clusters in.")
+    min_df_sqrt: float = Field(
+        0.33,
+        ge=0,
+        description="Words must also be in at least min_df_sqrt x sqrt(segments) segments "
+        "(11 of 1,100, 33 of 10,000): rare words never co-occur and are poor topic words; "
+        "min_df is the floor.",
+    )
+    binary_counts: bool = Field(
+        True,
+        description="c-TF-IDF counts the segments a word is in, not its occurrences (one "
+        "post repeating a word does not make it a topic word).",
+    )
+    generic_passes: int = Field(
+        2, ge=0, description="Rounds of generic-word removal (0: none); see generic_topic_share."
+    )
+    generic_topic_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="A word among the top 25 c-TF-IDF words of more than this share of the "
+        "topics (and of at least two) of a first k-means clustering is generic: removed from "
+        "every model's vocabulary and so from the metrics' word lists; a second round looks "
+        "at the words that move up. Field phrases are exempt.",
+    )
+    generic_document_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="A word in more than this share of the segments of most (more than half) "
+        "of the first clustering's topics is generic too.",
+    )
+    label_representation: Literal["mmr", "ctfidf"] = Field(
+        "mmr",
+        description="Topic labels: BERTopic's MaximalMarginalRelevance over the c-TF-IDF words "
+        "(embedded with the run's embedding model), or the c-TF-IDF words themselves. The "
+        "metrics always use the c-TF-IDF words.",
+    )
+    label_diversity: float = Field(0.5, ge=0, le=1, description="MMR diversity of labels.")
+    document_effects: Literal["auto", "keep", "remove"] = Field(
+        "auto",
+        description="'remove': subtract each document's mean embedding before clustering, so "
+        "topics cut across documents; 'auto': remove when there are fewer than few_documents "
+        "documents with a median of at least 5 segments each.",
+    )
+    few_documents: int = Field(
+        20,
+        ge=2,
+        description="Fewer documents than this: the corpus is flagged too small for topics.",
+    )
+    max_document_share: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="A topic taking more than this share of its segments from one document is "
+        "a document, not a topic: the corpus is flagged too small for topics.",
+    )
+    reference_corpus: NonEmptyStr | None = Field(
+        default_factory=lambda: default_reference_corpus(),
+        description="Texts for an external NPMI check (a folder of CSVs with text or "
+        "title/selftext, or of .txt files). Default: data/external/reddit-top-2013 of the "
+        "project checkout when present; None: no external check.",
+    )
+    reference_max_documents: int | None = Field(
+        5000, ge=10, description="At most this many reference documents (file order)."
+    )
     n_gram_range: tuple[int, int] = (1, 2)
     min_df: int = Field(
         2, ge=1, description="Words in fewer segments are not topic words (nor NPMI words)."
@@ -377,6 +457,14 @@ def project_root() -> Path | None:
     """
     root = Path(__file__).resolve().parents[2]
     return root if (root / "pyproject.toml").is_file() and (root / "src").is_dir() else None
+
+
+def default_reference_corpus() -> str | None:
+    """Default of ``topics.reference_corpus``: ``data/external/reddit-top-2013`` of the project
+    checkout the package is installed from, if it is there; else None."""
+    root = project_root()
+    path = root / "data" / "external" / "reddit-top-2013" if root is not None else None
+    return str(path) if path is not None and path.is_dir() else None
 
 
 def default_annotations_dir() -> str | None:
@@ -606,6 +694,7 @@ PATH_KEYS: tuple[tuple[str, str], ...] = (
     ("analysis", "annotations"),
     ("analysis", "codes"),
     ("analysis", "design"),
+    ("topics", "reference_corpus"),
 )
 
 
@@ -618,7 +707,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PipelineConfig:
         A TOML file. Relative paths in it (the keys of :data:`PATH_KEYS`:
         ``privacy.salt_file``, ``label.codebook``, ``label.cache_dir``, ``label.weights``,
         ``embeddings.cache_dir``, ``analysis.annotations``, ``analysis.codes``,
-        ``analysis.design``) are resolved against its folder.
+        ``analysis.design``, ``topics.reference_corpus``) are resolved against its folder.
 
     Raises
     ------

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "BASELINE_TOPICS",
     "CACHE",
     "CODING",
     "DOCUMENTS",
@@ -23,11 +24,13 @@ __all__ = [
     "STANCE_PROFILE_DOCUMENTS",
     "STANCE_PROFILE_SOURCE_TYPES",
     "TOPICS",
+    "TOPICS_BY_SOURCE_TYPE",
     "TOPICS_BY_STANCE",
     "TOPICS_MANIFEST",
     "TOPICS_OVER_TIME",
     "TOPIC_INFO",
     "TOPIC_METRICS",
+    "TOPIC_MODELS",
     "RunLayout",
 ]
 
@@ -41,9 +44,12 @@ STANCE_PROFILE_SOURCE_TYPES = "stance_profile_source_types.csv"
 TOPICS = "topics.parquet"
 TOPIC_INFO = "topic_info.csv"
 TOPIC_METRICS = "topic_metrics.json"
+BASELINE_TOPICS = "baseline_topics.parquet"
 TOPICS_BY_STANCE = "topics_by_stance.csv"
+TOPICS_BY_SOURCE_TYPE = "topics_by_source_type.csv"
 TOPICS_OVER_TIME = "topics_over_time.csv"
 TOPICS_MANIFEST = "topics_manifest.json"
+TOPIC_MODELS = "models"  # folder: one subfolder per saved topic model
 FIGURES_MANIFEST = "figures_manifest.json"
 CACHE = "cache"
 CODING = "coding"

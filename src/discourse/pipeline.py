@@ -41,7 +41,6 @@ from discourse.privacy import Pseudonymiser
 from discourse.stage_cache import StageCache
 from discourse.stages import STAGES, StageContext, StageRunner, get_stage, is_enabled
 from discourse.stages.ingest import IngestStage, load_sources, plan_inputs
-from discourse.stages.topics import topic_errors
 
 __all__ = [
     "IngestResult",
@@ -52,7 +51,6 @@ __all__ = [
     "plan_inputs",
     "run",
     "run_stage",
-    "topic_errors",
 ]
 
 

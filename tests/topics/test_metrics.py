@@ -73,3 +73,25 @@ def test_outlier_rate_and_ari() -> None:
     assert mean == pytest.approx(-0.5)  # sklearn's ARI of two crossed partitions of 4
     with pytest.raises(ValueError, match="two runs"):
         mean_pairwise_ari([[0, 1]])
+
+
+def test_topic_reappearance_counts_matching_topics_in_other_fits() -> None:
+    from discourse.topics.metrics import topic_reappearance
+
+    a = [0, 0, 0, 1, 1, 1, -1]
+    same = [5, 5, 5, 2, 2, 2, 2]  # renumbered, topic 1 gains a segment: Jaccard 3/4
+    split = [0, 1, 2, 3, 3, 3, 3]  # topic 0 split in three: best Jaccard 1/3
+    got = topic_reappearance(a, [same, split])
+    assert got[0] == {"reappears": 0.5, "best_jaccard": pytest.approx((1 + 1 / 3) / 2)}
+    assert got[1] == {"reappears": 1.0, "best_jaccard": 0.75}
+    assert -1 not in got
+
+
+def test_document_concentration_and_purity() -> None:
+    from discourse.topics.metrics import document_concentration
+
+    shares, purity = document_concentration([0, 0, 0, 1, 1, -1], ["a", "a", "b", "b", "c", "a"])
+    assert shares == {0: pytest.approx(2 / 3), 1: 0.5}
+    assert purity == pytest.approx(3 / 5)
+    with pytest.raises(ValueError, match="document ids"):
+        document_concentration([0, 1], ["a"])

@@ -10,6 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from _topic_corpus import THEMES, make_corpus
 from discourse.config import TopicConfig
+from discourse.errors import InputError, StageSkipped
 from discourse.topics import (
     BERTopicModel,
     LDATopicModel,
@@ -131,7 +132,30 @@ def test_registry_and_presets() -> None:
 
 def test_too_few_documents_is_a_clear_error(corpus) -> None:
     texts, vecs, _, vocab = corpus
-    with pytest.raises(ValueError, match="at least 10 documents"):
+    with pytest.raises(StageSkipped, match="at least 10 documents"):
         _bertopic(vocab).fit(texts[:5], vecs[:5])
-    with pytest.raises(ValueError, match="5 texts but 60 embeddings"):
+    with pytest.raises(InputError, match="5 texts but 60 embeddings"):
         _bertopic(vocab).fit(texts[:5], vecs)
+    with pytest.raises(StageSkipped, match="needs at least n_topics=8 documents"):
+        NMFTopicModel(vocabulary=vocab, n_topics=8).fit(texts[:5])
+
+
+def test_kmeans_clusterer_with_segment_counts_recovers_the_partition(corpus, tmp_path) -> None:
+    texts, vecs, truth, vocab = corpus
+    model = BERTopicModel(
+        vocabulary=vocab,
+        umap={},
+        hdbscan={},
+        clusterer="kmeans",
+        n_clusters=3,
+        binary_counts=True,
+        seed=3,
+    ).fit(texts, vecs)
+    assert model.clusterer_ == "kmeans(k=3, pca=10)" and set(model.assignment_) == {"cluster"}
+    assert adjusted_rand_score(truth, model.labels_) == pytest.approx(1.0)
+    themes = {_theme_of([w for w, _ in model.topic_words_[t]]) for t in range(3)}
+    assert themes == set(THEMES)
+    # the saved BERTopic holds the segment-count c-TF-IDF words
+    model.save(tmp_path / "m")
+    loaded = load_topic_model(tmp_path / "m")
+    assert loaded.topic_words_[0][:5] == model.topic_words_[0][:5]

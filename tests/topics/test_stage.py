@@ -11,6 +11,7 @@ import pytest
 from _paths import TEST_SALT
 from _topic_corpus import FakeEmbedder, make_corpus, make_segments
 from discourse.config import PipelineConfig
+from discourse.errors import StageSkipped
 from discourse.topics.stage import select_segments, short_label, topics_stage
 
 
@@ -19,6 +20,7 @@ def _config() -> PipelineConfig:
     cfg.privacy.salt = TEST_SALT
     cfg.topics.umap.n_neighbors = 10
     cfg.topics.stability_seeds = 3
+    cfg.topics.reference_corpus = None
     return cfg
 
 
@@ -139,7 +141,7 @@ def test_lda_baseline_and_fixed_baseline_size(data, tmp_path: Path) -> None:
 
 def test_too_few_segments_is_a_clear_error(data, tmp_path: Path) -> None:
     segments, labels, embedder = data
-    with pytest.raises(ValueError, match="too few segments to model topics: 10"):
+    with pytest.raises(StageSkipped, match="too few segments to model topics: 10"):
         topics_stage(segments.head(10), labels, _config(), tmp_path, embedder=embedder)
 
 
@@ -181,3 +183,39 @@ def test_fit_on_a_sample_and_assign_the_rest(tmp_path: Path) -> None:
     assert (a == b).all() and len(set(a.tolist())) == 100 and (a[:-1] < a[1:]).all()
     assert (fit_sample(50, 100, 13) == range(50)).all()
     assert len(fit_sample(50, None, 13)) == 50
+
+
+def test_few_long_documents_are_flagged_and_reference_npmi_is_reported(
+    data, tmp_path: Path
+) -> None:
+    segments, labels, embedder = data
+    segments = segments.copy()
+    # three documents of 20 segments: each theme is one document
+    segments.loc[:59, "doc_id"] = [f"doc{i // 20}" for i in range(60)]
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    texts, _, _ = make_corpus(per_theme=5, seed=9)
+    for i, text in enumerate(texts):
+        (reference / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    cfg = _config()
+    cfg.topics.stability_seeds = 2
+    cfg.topics.save_models = False
+    cfg.topics.reference_corpus = str(reference)
+    messages: list[str] = []
+    info = topics_stage(
+        segments, labels, cfg, tmp_path / "out", embedder=embedder, progress=messages.append
+    )
+    corpus = info["corpus"]
+    assert corpus["n_documents"] == 3 and corpus["document_effects_removed"]
+    assert corpus["too_small_for_topics"]
+    assert "3 documents (fewer than topics.few_documents = 20)" in corpus["too_small_reasons"][0]
+    assert any(m.startswith("corpus too small for topics: 3 documents") for m in messages)
+    metrics = json.loads((tmp_path / "out" / "topic_metrics.json").read_text())
+    bertopic = metrics["models"]["bertopic"]
+    assert set(bertopic["largest_document_share"]) == set(bertopic["npmi_per_topic"])
+    assert 0 < bertopic["document_purity"] <= 1
+    assert bertopic["npmi_reference_top10"] is not None
+    assert set(bertopic["topic_reappearance"]) == set(bertopic["npmi_per_topic"])
+    info_csv = pd.read_csv(tmp_path / "out" / "topic_info.csv")
+    assert info_csv["npmi_reference"].notna().any()
+    assert info_csv["largest_document_share"].dropna().between(0, 1).all()

@@ -67,6 +67,15 @@ def test_run_on_seed_documents_alone_gives_usable_topics(tmp_path: Path) -> None
     metrics = json.loads((out / "topic_metrics.json").read_text())
     assert metrics["preset"] == "small"
     assert len(metrics["models"]["bertopic"]["per_seed"]) == 5
+    # five documents: the output says the corpus is too small for topics, and why; document
+    # effects are removed, so no topic is one document
+    assert info["corpus"]["too_small_for_topics"] and info["corpus"]["n_documents"] == 5
+    assert "5 documents" in info["corpus"]["too_small_reasons"][0]
+    assert info["corpus"]["document_effects_removed"]
+    assert metrics["models"]["bertopic"]["largest_document_share_max"] <= 0.8
+    assert metrics["models"]["bertopic"]["npmi_reference_top10"] is not None
+    labels = " | ".join(v for m in metrics["labels"].values() for v in m.values())
+    assert "contact rule" not in labels.replace("no contact rule", "")
     for name in ("topics.parquet", "topic_info.csv", "models/bertopic/bertopic/topics.json"):
         assert name in manifest["outputs"]
     segments = pd.read_parquet(out / "segments.parquet")

@@ -8,21 +8,18 @@ is not an error: the stage's manifest entry says why it was skipped
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from discourse.config import PipelineConfig
-from discourse.errors import DiscourseError, InputError, MissingInputError, StageSkipped
+from discourse.errors import StageSkipped
 from discourse.layout import LABELS, SEGMENTS
 from discourse.stages.base import StageContext, StageResult
 
-__all__ = ["TopicsStage", "embed_segments", "embed_texts", "fit_topics", "topic_errors"]
+__all__ = ["TopicsStage", "embed_segments", "embed_texts", "fit_topics"]
 
 
 class TopicsStage:
@@ -101,43 +98,6 @@ def embed_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
     return counts
 
 
-#: Interim, until src/discourse/topics/ raises the error types itself (then delete these and
-#: :func:`topic_errors`): the messages of the plain ValueErrors (skips, bad input) and
-#: FileNotFoundErrors (missing input) that topics/ raises, with the type each one stands for.
-_TOPIC_ERRORS: tuple[tuple[str, type[Exception]], ...] = (
-    (r"too few segments to model topics: ", StageSkipped),  # stage.py fit_topic_runs
-    (r"no words left for topic modelling ", StageSkipped),  # corpus.py build_vocabulary
-    (r"no words occur in at least min_documents=", StageSkipped),  # corpus.py build_vocabulary
-    (r"BERTopic needs at least 10 documents, ", StageSkipped),  # models.py BERTopicModel.fit
-    (r"\S+ needs at least n_topics=\d+ documents$", StageSkipped),  # models.py _MatrixTopicModel
-    (r"reference corpus .+ has no documents$", InputError),  # stage.py _reference
-    (r".+: no text, title or selftext column for the reference corpus$", InputError),  # corpus.py
-    (r"reference corpus .+ does not exist$", MissingInputError),  # corpus.py
-    (r".+ does not exist: run `discourse run` or `discourse ingest` first$", MissingInputError),
-)
-
-
-@contextmanager
-def topic_errors() -> Iterator[None]:
-    """Give the known skip and bad-input errors of :mod:`discourse.topics` their types.
-
-    A corpus too small or too sparse to model raises :class:`StageSkipped`; a bad reference
-    corpus :class:`InputError`; a missing run file or reference corpus
-    :class:`MissingInputError` (api.py). Any other error (a bug, e.g. a shape mismatch)
-    propagates untouched. Interim: topics/ will raise these types itself.
-    """
-    try:
-        yield
-    except (ValueError, FileNotFoundError) as exc:
-        if isinstance(exc, DiscourseError):
-            raise
-        for pattern, kind in _TOPIC_ERRORS:
-            fits = isinstance(exc, FileNotFoundError) == issubclass(kind, FileNotFoundError)
-            if fits and re.match(pattern, str(exc), re.DOTALL):
-                raise kind(str(exc)) from exc
-        raise
-
-
 def fit_topics(
     source: Path, cfg: PipelineConfig, cache: str, target: Path, progress: Any = None
 ) -> dict[str, Any]:
@@ -162,8 +122,7 @@ def fit_topics(
             source / LABELS, columns=["segment_id", "stance", "language"]
         ).to_pandas()
     try:
-        with topic_errors():
-            info = topics_stage(segments, labels, cfg, target, cache_dir=cache, progress=progress)
+        info = topics_stage(segments, labels, cfg, target, cache_dir=cache, progress=progress)
     except StageSkipped as exc:
         return {"skipped": exc.reason}
     info["outputs"] = info["outputs"] + model_files(target, info["models"])

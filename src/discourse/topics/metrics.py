@@ -13,11 +13,15 @@ import numpy as np
 from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 
+from discourse.errors import InputError
+
 __all__ = [
+    "document_concentration",
     "mean_pairwise_ari",
     "npmi_coherence",
     "outlier_rate",
     "topic_diversity",
+    "topic_reappearance",
 ]
 
 
@@ -55,7 +59,7 @@ def npmi_coherence(
     x.data = np.ones_like(x.data)
     n_docs = x.shape[0]
     if n_docs == 0:
-        raise ValueError("npmi_coherence needs at least one document")
+        raise InputError("npmi_coherence needs at least one document")
     out: dict[int, float] = {}
     for topic, words in topic_words.items():
         if topic == -1:
@@ -105,9 +109,60 @@ def mean_pairwise_ari(runs: Sequence[Sequence[int] | np.ndarray]) -> tuple[float
     """
     k = len(runs)
     if k < 2:
-        raise ValueError("stability needs at least two runs")
+        raise InputError("stability needs at least two runs")
     m = np.eye(k)
     for i, j in itertools.combinations(range(k), 2):
         m[i, j] = m[j, i] = adjusted_rand_score(np.asarray(runs[i]), np.asarray(runs[j]))
     pairs = m[np.triu_indices(k, 1)]
     return float(pairs.mean()), m
+
+
+def topic_reappearance(
+    labels: Sequence[int] | np.ndarray,
+    others: Sequence[Sequence[int] | np.ndarray],
+    threshold: float = 0.5,
+) -> dict[int, dict[str, float]]:
+    """How often each topic of ``labels`` reappears in the fits ``others`` (same documents).
+
+    A topic reappears in a fit when some topic of that fit shares at least ``threshold`` of
+    their joint members (Jaccard index of the two document sets). Per topic: ``reappears``,
+    the share of ``others`` it reappears in, and ``best_jaccard``, the mean over ``others`` of
+    its best Jaccard index. The outlier topic (-1) is skipped.
+    """
+    a = np.asarray(labels)
+    out: dict[int, dict[str, float]] = {}
+    for t in sorted(set(a.tolist()) - {-1}):
+        mine = a == t
+        best = []
+        for other in others:
+            b = np.asarray(other)
+            scores = [
+                float((mine & (b == u)).sum() / (mine | (b == u)).sum())
+                for u in set(b[mine].tolist()) - {-1}
+            ]
+            best.append(max(scores, default=0.0))
+        out[int(t)] = {
+            "reappears": float(np.mean([j >= threshold for j in best])) if best else float("nan"),
+            "best_jaccard": float(np.mean(best)) if best else float("nan"),
+        }
+    return out
+
+
+def document_concentration(
+    labels: Sequence[int] | np.ndarray, documents: Sequence[str]
+) -> tuple[dict[int, float], float]:
+    """Per topic, the share of its segments that come from its largest document; and the
+    corpus-level document purity: segments in their topic's largest document / all clustered
+    segments (1.0 = every topic is a single document). Outliers (-1) are skipped."""
+    a = np.asarray(labels)
+    docs = np.asarray(list(documents), dtype=object)
+    if len(docs) != len(a):
+        raise InputError(f"{len(a)} labels but {len(docs)} document ids")
+    shares: dict[int, float] = {}
+    top = 0
+    for t in sorted(set(a.tolist()) - {-1}):
+        _, counts = np.unique(docs[a == t], return_counts=True)
+        top += int(counts.max())
+        shares[int(t)] = float(counts.max() / counts.sum())
+    clustered = int((a != -1).sum())
+    return shares, (top / clustered if clustered else float("nan"))

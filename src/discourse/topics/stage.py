@@ -7,15 +7,19 @@ written atomically:
   ``probability``, ``assignment``, ``label`` or the reason it was not modelled;
 - ``topic_info.csv``: per model and topic, size, label, top words, NPMI and representative
   segments (texts as in ``segments.parquet``, so already pseudonymised);
-- ``topic_metrics.json``: NPMI, diversity, outlier rate, number of topics and stability (mean
-  pairwise ARI over seeds) for BERTopic and the baseline;
+- ``topic_metrics.json``: NPMI (on the corpus and on a reference corpus), diversity, outlier
+  rate, number of topics, stability (mean pairwise ARI over seeds, per-topic reappearance) and
+  document concentration for BERTopic and the baseline; the corpus check (too small for
+  topics, and why), the k choice, the generic words and the labels;
 - ``topics_by_stance.csv``, ``topics_by_source_type.csv``, ``topics_over_time.csv``;
 - ``models/bertopic/`` (BERTopic safetensors) and ``models/<baseline>/``.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +29,36 @@ import pandas as pd
 import pyarrow as pa
 
 from discourse.config import PipelineConfig
+from discourse.errors import StageSkipped
 from discourse.io_utils import write_json, write_parquet, write_text
-from discourse.topics.metrics import mean_pairwise_ari, npmi_coherence, topic_diversity
+from discourse.layout import (
+    BASELINE_TOPICS,
+    TOPIC_INFO,
+    TOPIC_METRICS,
+    TOPIC_MODELS,
+    TOPICS,
+    TOPICS_BY_SOURCE_TYPE,
+    TOPICS_BY_STANCE,
+    TOPICS_OVER_TIME,
+)
+from discourse.topics.corpus import (
+    PhraseAnalyzer,
+    build_vocabulary,
+    on_vocabulary,
+    reference_matrix,
+    restrict,
+)
+from discourse.topics.labels import short_label, topic_labels
+from discourse.topics.metrics import (
+    document_concentration,
+    mean_pairwise_ari,
+    npmi_coherence,
+    topic_diversity,
+    topic_reappearance,
+)
 from discourse.topics.models import BERTopicModel, topic_models
 from discourse.topics.presets import TopicParams, resolve_params
-from discourse.topics.vectorize import make_count_vectorizer
+from discourse.topics.selection import assess_documents, choose_k, remove_document_effects
 from discourse.topics.views import period_of, topic_crosstab
 
 __all__ = [
@@ -84,21 +113,6 @@ def select_segments(
     return reason
 
 
-def short_label(words: list[str], n: int = 3) -> str:
-    """A short topic label: the first ``n`` top words, skipping words already contained in a
-    chosen phrase (``"contact rule"`` makes ``"rule"`` redundant)."""
-    chosen: list[str] = []
-    for w in words:
-        tokens = set(w.split())
-        if any(tokens <= set(c.split()) for c in chosen):
-            continue
-        chosen = [c for c in chosen if not set(c.split()) <= tokens]
-        chosen.append(w)
-        if len(chosen) == n:
-            break
-    return ", ".join(chosen)
-
-
 @dataclass
 class TopicRun:
     """Fits of one topic model over several seeds, with the selected one and its metrics."""
@@ -114,6 +128,22 @@ class TopicRun:
         """The selected fit."""
         return self.fits[self.selected]
 
+    def words(self) -> dict[int, list[str]]:
+        """The selected fit's c-TF-IDF (or component) words per topic, outliers left out."""
+        return {t: [w for w, _ in ws] for t, ws in self.model.topic_words_.items() if t != -1}
+
+
+@dataclass
+class _Corpus:
+    """What every fit and metric of one stage shares."""
+
+    texts: list[str]
+    embeddings: np.ndarray
+    documents: list[str]
+    doc_term: Any
+    vocab: dict[str, int]
+    reference: tuple[Any, dict[str, int]] | None = None
+
 
 def _select(fits: list[Any], how: str) -> tuple[int, float, np.ndarray]:
     mean, matrix = mean_pairwise_ari([f.labels_ for f in fits])
@@ -124,15 +154,36 @@ def _select(fits: list[Any], how: str) -> tuple[int, float, np.ndarray]:
     return int(np.argmax(agreement)), mean, matrix  # argmax: first (lowest seed) on ties
 
 
-def _metrics(run: TopicRun, doc_term: Any, vocab: dict[str, int], ari: float, m: Any) -> None:
+def _mean(values: dict[int, float]) -> float | None:
+    return float(np.mean(list(values.values()))) if values else None
+
+
+def _per_seed(run: TopicRun) -> list[dict[str, Any]]:
+    return [
+        {
+            "seed": s,
+            "n_topics": int(f.n_topics_),
+            "outlier_rate": float((f.labels_ == -1).mean()),
+            **({"clusterer": f.clusterer_} if hasattr(f, "clusterer_") else {}),
+            **({"converged": f.converged_} if hasattr(f, "converged_") else {}),
+        }
+        for s, f in zip(run.seeds, run.fits)
+    ]
+
+
+def _metrics(run: TopicRun, corpus: _Corpus, ari: float, m: np.ndarray) -> None:
     model = run.model
-    words = {t: [w for w, _ in ws] for t, ws in model.topic_words_.items() if t != -1}
-    per_topic = npmi_coherence(words, doc_term, vocab, top_n=10)
+    words = run.words()
+    per_topic = npmi_coherence(words, corpus.doc_term, corpus.vocab, top_n=10)
     labels = model.labels_
     kinds = np.asarray(model.assignment_)
+    others = [f.labels_ for i, f in enumerate(run.fits) if i != run.selected]
+    reappear = topic_reappearance(labels, others)
+    shares, purity = document_concentration(labels, corpus.documents)
     run.metrics = {
         "n_topics": int(model.n_topics_),
-        "npmi_top10": float(np.mean(list(per_topic.values()))) if per_topic else None,
+        "topics_without_words": sum(len(ws) < 2 for ws in words.values()),
+        "npmi_top10": _mean(per_topic),
         "npmi_per_topic": {str(t): round(v, 6) for t, v in sorted(per_topic.items())},
         "diversity_top25": topic_diversity(words, top_n=25),
         "outlier_rate": float((labels == -1).mean()),
@@ -142,20 +193,119 @@ def _metrics(run: TopicRun, doc_term: Any, vocab: dict[str, int], ari: float, m:
         "stability_ari_mean": ari,
         "stability_ari_min": float(m[np.triu_indices(len(run.fits), 1)].min()),
         "stability_ari_matrix": [[round(float(x), 6) for x in row] for row in m],
+        "topic_reappearance_mean": _mean({t: v["reappears"] for t, v in reappear.items()}),
+        "topic_reappearance": {
+            str(t): {k: round(v, 6) for k, v in r.items()} for t, r in reappear.items()
+        },
+        "largest_document_share": {str(t): round(v, 6) for t, v in shares.items()},
+        "largest_document_share_max": max(shares.values(), default=None),
+        "document_purity": purity,
         "selected_seed": run.seeds[run.selected],
-        "per_seed": [
-            {
-                "seed": s,
-                "n_topics": int(f.n_topics_),
-                "outlier_rate": float((f.labels_ == -1).mean()),
-                **({"clusterer": f.clusterer_} if hasattr(f, "clusterer_") else {}),
-                **({"converged": f.converged_} if hasattr(f, "converged_") else {}),
-            }
-            for s, f in zip(run.seeds, run.fits)
-        ],
+        "per_seed": _per_seed(run),
     }
+    if corpus.reference is not None:
+        ref_x, ref_vocab = corpus.reference
+        ref = npmi_coherence(words, ref_x, ref_vocab, top_n=10)
+        run.metrics["npmi_reference_top10"] = _mean(ref)
+        run.metrics["npmi_reference_per_topic"] = {
+            str(t): round(v, 6) for t, v in sorted(ref.items())
+        }
     if hasattr(model, "clusterer_"):
         run.metrics["clusterer"] = model.clusterer_
+
+
+def _analyzer(config: PipelineConfig) -> PhraseAnalyzer:
+    return PhraseAnalyzer(
+        n_gram_range=tuple(config.topics.n_gram_range),
+        extra_stop_words=list(config.topics.extra_stop_words),
+        pseudonym_prefix=config.privacy.pseudonym_prefix,
+    )
+
+
+def _reference(config: PipelineConfig, vocab: dict[str, int]) -> tuple[Any, dict[str, int]] | None:
+    """The reference corpus as documents x (this corpus's vocabulary), or None."""
+    cfg = config.topics
+    if not cfg.reference_corpus:
+        return None
+    x, ref_vocab = reference_matrix(
+        cfg.reference_corpus, cfg.reference_max_documents, _analyzer(config)
+    )
+    return on_vocabulary(x, ref_vocab, vocab), vocab
+
+
+def _over_seeds(
+    name: str, make: Any, x: tuple, seeds: list[int], corpus: _Corpus, cfg: Any, say: Any
+) -> TopicRun:
+    """Fit ``make(seed)`` on ``x`` for every seed; select one fit and measure the run."""
+    fits = []
+    for s in seeds:
+        say(f"{name} seed {s}")
+        fits.append(make(s).fit(*x))
+    idx, ari, matrix = _select(fits, cfg.model_selection)
+    run = TopicRun(name, fits, seeds, idx)
+    _metrics(run, corpus, ari, matrix)
+    return run
+
+
+def _bertopic_factory(
+    config: PipelineConfig, vocab: dict[str, int], n: int, k: int
+) -> Callable[[int], BERTopicModel]:
+    cfg = config.topics
+    params: TopicParams = resolve_params(n, cfg)
+    common = {
+        "n_gram_range": tuple(cfg.n_gram_range),
+        "extra_stop_words": list(cfg.extra_stop_words),
+        "pseudonym_prefix": config.privacy.pseudonym_prefix,
+    }
+    return lambda s: BERTopicModel(
+        vocabulary=vocab,
+        umap=params.umap,
+        hdbscan=params.hdbscan,
+        nr_topics=cfg.nr_topics,
+        reduce_outliers=cfg.reduce_outliers,
+        outlier_threshold=cfg.outlier_threshold,
+        fallback_min_topics=cfg.fallback_min_topics,
+        top_n_words=cfg.top_n_words,
+        n_representative=cfg.n_representative,
+        seed=s,
+        bm25_weighting=cfg.bm25_weighting,
+        reduce_frequent_words=cfg.reduce_frequent_words,
+        clusterer=cfg.clusterer,
+        n_clusters=k,
+        pca_components=cfg.pca_components,
+        binary_counts=cfg.binary_counts,
+        **common,
+    )
+
+
+def _baseline_factory(
+    config: PipelineConfig, vocab: dict[str, int], k: int
+) -> Callable[[int], Any]:
+    cfg = config.topics
+    cls = topic_models.get(cfg.baseline)
+    return lambda s: cls(
+        vocabulary=vocab,
+        n_topics=k,
+        top_n_words=cfg.top_n_words,
+        n_representative=cfg.n_representative,
+        seed=s,
+        n_gram_range=tuple(cfg.n_gram_range),
+        extra_stop_words=list(cfg.extra_stop_words),
+        pseudonym_prefix=config.privacy.pseudonym_prefix,
+    )
+
+
+def _too_small(corpus: dict[str, Any], run: TopicRun, limit: float) -> None:
+    """Add the reason "topics are documents" to the corpus assessment when it applies."""
+    shares = run.metrics["largest_document_share"]
+    over = {t: v for t, v in shares.items() if v > limit}
+    if over:
+        corpus["too_small_reasons"].append(
+            f"{len(over)} of {len(shares)} {run.name} topics take more than {limit:.0%} of "
+            f"their segments from one document (largest: {max(over.values()):.0%}): "
+            "these topics are documents"
+        )
+    corpus["too_small_for_topics"] = bool(corpus["too_small_reasons"])
 
 
 def fit_topic_runs(
@@ -163,93 +313,65 @@ def fit_topic_runs(
     embeddings: np.ndarray,
     config: PipelineConfig,
     progress: Any = None,
+    documents: list[str] | None = None,
 ) -> tuple[dict[str, TopicRun], dict[str, Any]]:
     """Fit BERTopic and the baseline over ``config.topics.stability_seeds`` seeds.
+
+    ``documents`` (the document id of each text; default: each text its own document) feeds
+    the document purity, the too-small check and the removal of document effects.
 
     Returns
     -------
     runs
         Model name -> :class:`TopicRun` (the selected fit, all fits and metrics).
     info
-        Corpus-level facts: preset, parameters, vocabulary size, seeds.
+        Corpus-level facts: preset, parameters, vocabulary, generic words, k choice, seeds.
+
+    Raises
+    ------
+    StageSkipped
+        Too few segments, or no words left.
     """
     cfg = config.topics
     n = len(texts)
     if n < cfg.min_segments:
-        raise ValueError(
+        raise StageSkipped(
             f"too few segments to model topics: {n} (topics.min_segments = {cfg.min_segments})"
         )
-    vec_kwargs = {
-        "n_gram_range": tuple(cfg.n_gram_range),
-        "extra_stop_words": list(cfg.extra_stop_words),
-        "pseudonym_prefix": config.privacy.pseudonym_prefix,
-    }
-    counter = make_count_vectorizer(min_df=cfg.min_df, **vec_kwargs)
-    try:
-        doc_term = counter.fit_transform(texts)
-    except ValueError as exc:  # empty vocabulary
-        raise ValueError(
-            f"no words left for topic modelling after stop words and min_df={cfg.min_df}: {exc}"
-        ) from None
-    vocab = {str(w): int(i) for w, i in sorted(counter.vocabulary_.items())}
-    params: TopicParams = resolve_params(n, cfg)
-    seeds = [config.seed + i for i in range(cfg.stability_seeds)]
+    documents = list(documents) if documents is not None else [str(i) for i in range(n)]
     say = progress or (lambda message: None)
-
-    def over_seeds(name: str, label: str, make: Any, x: Any) -> TopicRun:
-        """Fit ``make(seed)`` on ``x`` for every seed; select one fit and measure the run."""
-        fits = []
-        for s in seeds:
-            say(f"{label} seed {s}")
-            fits.append(make(s).fit(*x))
-        idx, ari, matrix = _select(fits, cfg.model_selection)
-        run = TopicRun(name, fits, seeds, idx)
-        _metrics(run, doc_term, vocab, ari, matrix)
-        return run
-
-    runs: dict[str, TopicRun] = {}
-    runs["bertopic"] = over_seeds(
-        "bertopic",
-        "BERTopic",
-        lambda s: BERTopicModel(
-            vocabulary=vocab,
-            umap=params.umap,
-            hdbscan=params.hdbscan,
-            nr_topics=cfg.nr_topics,
-            reduce_outliers=cfg.reduce_outliers,
-            outlier_threshold=cfg.outlier_threshold,
-            fallback_min_topics=cfg.fallback_min_topics,
-            top_n_words=cfg.top_n_words,
-            n_representative=cfg.n_representative,
-            seed=s,
-            bm25_weighting=cfg.bm25_weighting,
-            reduce_frequent_words=cfg.reduce_frequent_words,
-            **vec_kwargs,
-        ),
-        (texts, embeddings),
-    )
+    min_documents = max(cfg.min_df, math.ceil(cfg.min_df_sqrt * math.sqrt(n)))
+    full_vocab, doc_term = build_vocabulary(texts, _analyzer(config), min_documents)
+    assessment = assess_documents(documents, cfg)
+    space = np.asarray(embeddings, dtype=np.float32)
+    if assessment["document_effects_removed"]:
+        space = remove_document_effects(space, documents)
+    say("choose the number of topics and the generic words")
+    k, generic, k_rows = choose_k(space, doc_term, full_vocab, cfg, config.seed)
+    vocab, _ = restrict(full_vocab, doc_term, generic)
+    corpus = _Corpus(texts, space, documents, doc_term, full_vocab, _reference(config, full_vocab))
+    seeds = [config.seed + i for i in range(cfg.stability_seeds)]
+    make = _bertopic_factory(config, vocab, n, k)
+    runs = {"bertopic": _over_seeds("bertopic", make, (texts, space), seeds, corpus, cfg, say)}
     if cfg.baseline != "none":
-        k = min(cfg.baseline_n_topics or max(2, runs["bertopic"].model.n_topics_), n)
-        cls = topic_models.get(cfg.baseline)
-        runs[cfg.baseline] = over_seeds(
-            cfg.baseline,
-            cfg.baseline,
-            lambda s: cls(
-                vocabulary=vocab,
-                n_topics=k,
-                top_n_words=cfg.top_n_words,
-                n_representative=cfg.n_representative,
-                seed=s,
-                **vec_kwargs,
-            ),
-            (texts,),
-        )
+        kb = min(cfg.baseline_n_topics or max(2, runs["bertopic"].model.n_topics_), n)
+        make_b = _baseline_factory(config, vocab, kb)
+        runs[cfg.baseline] = _over_seeds(cfg.baseline, make_b, (texts,), seeds, corpus, cfg, say)
+    _too_small(assessment, runs["bertopic"], cfg.max_document_share)
+    params = resolve_params(n, cfg)
     info = {
         "n_segments_modelled": n,
         "preset": params.preset,
         "umap": params.umap,
         "hdbscan": params.hdbscan,
+        "clusterer": cfg.clusterer,
+        "k_choice": {"chosen": k, "candidates": k_rows},
+        "vocabulary_min_documents": min_documents,
         "vocabulary_size": len(vocab),
+        "vocabulary_size_before_generic": len(full_vocab),
+        "generic_words": generic,
+        "corpus": assessment,
+        "reference_corpus": cfg.reference_corpus,
         "seeds": seeds,
         "model_selection": cfg.model_selection,
     }
@@ -324,29 +446,34 @@ def _assignment_table(
 def _topic_info(
     run: TopicRun,
     topics: np.ndarray,
-    texts: list[str],
-    ids: list[str],
-    labels: dict[int, str],
+    fitted: tuple[list[str], list[str]],
+    labels: tuple[dict[int, str], dict[int, list[str]]],
     max_chars: int,
 ) -> list:
-    """One row per topic: counts and shares over every modelled segment (``topics``), words and
-    representatives from the fit (``texts`` and ``ids`` are the fitted segments')."""
-    model = run.model
+    """One row per topic: counts and shares over every modelled segment (``topics``), words,
+    label, quality and representatives from the fit (``fitted``: its texts and ids)."""
+    model, m = run.model, run.metrics
+    texts, ids = fitted
+    names, label_words = labels
     counts = pd.Series(topics).value_counts()
-    npmi = run.metrics["npmi_per_topic"]
     rows = []
     for t in sorted(counts.index.tolist()):
         words = [w for w, _ in model.topic_words_.get(t, [])]
         reps = model.representatives_.get(t, []) if t != -1 else []
+        key = str(t)
         rows.append(
             {
                 "model": run.name,
                 "topic": int(t),
                 "count": int(counts[t]),
                 "share": round(float(counts[t] / len(topics)), 6),
-                "label": labels.get(t, "outliers"),
+                "label": names.get(t, "outliers"),
+                "label_words": "; ".join(label_words.get(t, [])),
                 "top_words": "; ".join(words[:10]),
-                "npmi": npmi.get(str(t)),
+                "npmi": m["npmi_per_topic"].get(key),
+                "npmi_reference": m.get("npmi_reference_per_topic", {}).get(key),
+                "reappears_across_seeds": m["topic_reappearance"].get(key, {}).get("reappears"),
+                "largest_document_share": m["largest_document_share"].get(key),
                 "representative_segment_ids": " | ".join(ids[i] for i in reps),
                 "representative_texts": (
                     " | ".join(_clip(texts[i], max_chars) for i in reps) if max_chars else None
@@ -362,7 +489,7 @@ def model_files(output_dir: str | Path, names: list[str]) -> list[str]:
     return sorted(
         p.relative_to(root).as_posix()
         for name in names
-        for p in (root / "models" / name).rglob("*")
+        for p in (root / TOPIC_MODELS / name).rglob("*")
         if p.is_file()
     )
 
@@ -374,6 +501,135 @@ def _clip(text: str, n: int) -> str:
         return text
     head = text[: n - 1]
     return (head.rsplit(" ", 1)[0] if " " in head else head) + "…"
+
+
+def _modelled(
+    segments: pd.DataFrame, labels: pd.DataFrame | None, config: PipelineConfig
+) -> pd.DataFrame:
+    """The segments with ``excluded_reason``, ``period`` and (if labelled) ``stance``."""
+    frame = segments.reset_index(drop=True).copy()
+    frame["excluded_reason"] = select_segments(frame, labels, config)
+    if labels is not None and "stance" in labels:
+        frame = frame.merge(labels[["segment_id", "stance"]], on="segment_id", how="left")
+    frame["period"] = period_of(frame["published"], config.topics.time_unit)
+    return frame
+
+
+def _documents(rows: pd.DataFrame) -> list[str]:
+    """Document id of each modelled segment (the segment id when there is no ``doc_id``)."""
+    if "doc_id" in rows:
+        return rows["doc_id"].fillna(rows["segment_id"]).astype(str).tolist()
+    return rows["segment_id"].astype(str).tolist()
+
+
+def _embed(texts: list[str], config: PipelineConfig, cache_dir: Any, embedder: Any) -> Any:
+    if embedder is None:
+        from discourse.embedding_backends import make_embedder
+
+        embedder = make_embedder(config.embeddings.backend, cache_dir)
+    return embedder, embedder.encode(texts)
+
+
+def _write_models(
+    runs: dict[str, TopicRun],
+    frame: pd.DataFrame,
+    assigned: dict[str, Any],
+    fitted: tuple[list[str], list[str]],
+    config: PipelineConfig,
+    out: Path,
+    embedder: Any,
+) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    """Per model: assignments, topic_info rows, views and the saved model; returns the files
+    written (name -> what) and each model's labels."""
+    cfg = config.topics
+    outputs: dict[str, str] = {}
+    info_rows: list[dict[str, Any]] = []
+    all_labels: dict[str, dict[int, str]] = {}
+    views: dict[str, list[pd.DataFrame]] = {"stance": [], "source_type": [], "period": []}
+    rows = frame.loc[frame["excluded_reason"].isna()].copy()
+    for name, run in runs.items():
+        names, words = topic_labels(
+            run.words(), embedder, cfg.label_representation, cfg.label_diversity
+        )
+        all_labels[name] = names
+        headline = topic_models.capabilities(name)["role"] == "headline"
+        fname = TOPICS if headline else BASELINE_TOPICS
+        write_parquet(_assignment_table(frame, assigned[name], names), out / fname)
+        outputs[fname] = name
+        info_rows.extend(
+            _topic_info(
+                run, assigned[name][0], fitted, (names, words), config.privacy.max_quote_chars
+            )
+        )
+        rows["topic"] = assigned[name][0]
+        for by in views:
+            if by in rows:
+                views[by].append(topic_crosstab(rows, by, name, names))
+        if cfg.save_models:
+            run.model.save(out / TOPIC_MODELS / name)
+    table = pd.DataFrame(info_rows).to_csv(index=False, float_format="%.6f")
+    write_text(table, out / TOPIC_INFO)
+    view_files = {"stance": TOPICS_BY_STANCE, "source_type": TOPICS_BY_SOURCE_TYPE}
+    view_files["period"] = TOPICS_OVER_TIME
+    for by, parts in views.items():
+        if parts:
+            data = pd.concat(parts, ignore_index=True)
+            write_text(data.to_csv(index=False, float_format="%.6f"), out / view_files[by])
+            outputs[view_files[by]] = by
+    return outputs, all_labels
+
+
+DEFINITIONS = {
+    "npmi_top10": "mean over topics of the mean NPMI of all pairs of the topic's top 10 "
+    "c-TF-IDF (NMF/LDA: component) words; documents (modelled segments) as co-occurrence "
+    "windows; never co-occurring pairs score -1; outlier topic excluded",
+    "npmi_reference_top10": "the same words scored on the reference corpus (reference_corpus), "
+    "each of its documents a window: coherence outside the modelled corpus",
+    "diversity_top25": "unique words / all words among the top 25 words of every topic",
+    "outlier_rate": "share of modelled segments in topic -1 after outlier reduction",
+    "stability_ari_mean": "mean adjusted Rand index over all pairs of seeds' "
+    "assignments (outliers as one cluster)",
+    "topic_reappearance": "per topic of the reported fit: share of the other seeds' fits with "
+    "a topic whose segments overlap it with Jaccard >= 0.5 (reappears), and the mean best "
+    "Jaccard (best_jaccard)",
+    "largest_document_share": "per topic: share of its segments from its largest document",
+    "document_purity": "segments in their topic's largest document / clustered segments "
+    "(1 = every topic is one document)",
+    "generic_words": "removed from every model's vocabulary and from the metrics: among the "
+    "top 25 c-TF-IDF words of more than topics.generic_topic_share of the topics (and at least "
+    "two) of a first k-means clustering, or in more than topics.generic_document_share of the "
+    "segments; field phrases exempt",
+    "k_choice": "k-means k with the best NPMI x diversity of its c-TF-IDF words after generic "
+    "words are removed (config seed)",
+}
+
+
+def _metrics_file(
+    runs: dict[str, TopicRun], info: dict[str, Any], frame: pd.DataFrame, embedder: Any
+) -> dict[str, Any]:
+    from discourse.embeddings import MODEL_ID
+
+    excluded = frame["excluded_reason"].value_counts().sort_index()
+    return {
+        **info,
+        "embedding_model": getattr(embedder, "model_id", MODEL_ID),
+        "n_segments": len(frame),
+        "n_segments_excluded": {str(k): int(v) for k, v in excluded.items()},
+        "models": {name: run.metrics for name, run in runs.items()},
+        "definitions": DEFINITIONS,
+    }
+
+
+SUMMARY_KEYS = (
+    "n_topics",
+    "npmi_top10",
+    "npmi_reference_top10",
+    "diversity_top25",
+    "outlier_rate",
+    "stability_ari_mean",
+    "topic_reappearance_mean",
+    "document_purity",
+)
 
 
 def topics_stage(
@@ -409,126 +665,62 @@ def topics_stage(
     dict
         What the manifest records: outputs, counts, metrics summary, timings.
     """
-    from discourse.embeddings import MODEL_ID
-
     t0 = time.perf_counter()
     out = Path(output_dir)
     cfg = config.topics
-    frame = segments.reset_index(drop=True).copy()
-    frame["excluded_reason"] = select_segments(frame, labels, config)
-    model_rows = frame[frame["excluded_reason"].isna()]
-    texts = model_rows["text"].tolist()
-    ids = model_rows["segment_id"].tolist()
-    if embedder is None:
-        from discourse.embedding_backends import make_embedder
-
-        embedder = make_embedder(config.embeddings.backend, cache_dir)
+    frame = _modelled(segments, labels, config)
+    rows = frame[frame["excluded_reason"].isna()]
+    texts, ids = rows["text"].tolist(), rows["segment_id"].tolist()
     if progress:
         progress(f"embed {len(texts)} segments")
-    embeddings = embedder.encode(texts)
+    embedder, embeddings = _embed(texts, config, cache_dir, embedder)
     t_embed = time.perf_counter() - t0
     fit_idx = fit_sample(len(texts), cfg.max_fit_segments, config.seed)
-    fit_texts = [texts[i] for i in fit_idx]
-    runs, info = fit_topic_runs(fit_texts, embeddings[fit_idx], config, progress)
+    fitted = ([texts[i] for i in fit_idx], [ids[i] for i in fit_idx])
+    docs = _documents(rows)
+    runs, info = fit_topic_runs(
+        fitted[0], embeddings[fit_idx], config, progress, [docs[i] for i in fit_idx]
+    )
     t_fit = time.perf_counter() - t0 - t_embed
     assigned = {
         name: assign_all(run, fit_idx, texts, embeddings, progress) for name, run in runs.items()
     }
     t_assign = time.perf_counter() - t0 - t_embed - t_fit
+    info["save_models"] = cfg.save_models
     info["fit_on_sample"] = {
         "fitted": len(fit_idx),
         "assigned_by_transform": len(texts) - len(fit_idx),
         "max_fit_segments": cfg.max_fit_segments,
         "note": "metrics and stability are computed on the fitted sample",
     }
+    outputs, names = _write_models(runs, frame, assigned, fitted, config, out, embedder)
+    metrics = _metrics_file(runs, info, frame, embedder)
+    metrics["labels"] = {m: {str(t): v for t, v in sorted(n.items())} for m, n in names.items()}
+    write_json(metrics, out / TOPIC_METRICS)
+    if progress and info["corpus"]["too_small_for_topics"]:
+        progress("corpus too small for topics: " + "; ".join(info["corpus"]["too_small_reasons"]))
+    seconds = {"embed": t_embed, "fit": t_fit, "assign": t_assign}
+    return _summary(runs, info, metrics, sorted([TOPIC_INFO, TOPIC_METRICS, *outputs]), seconds)
 
-    if labels is not None and "stance" in labels:
-        frame = frame.merge(labels[["segment_id", "stance"]], on="segment_id", how="left")
-    frame["period"] = period_of(frame["published"], cfg.time_unit)
-    outputs: dict[str, str] = {}
-    info_rows: list[dict[str, Any]] = []
-    views: dict[str, list[pd.DataFrame]] = {"stance": [], "source_type": [], "period": []}
-    for name, run in runs.items():
-        model = run.model
-        labels_map = {
-            t: short_label([w for w, _ in ws]) for t, ws in model.topic_words_.items() if t != -1
-        }
-        labels_map[-1] = "outliers"
-        table = _assignment_table(frame, assigned[name], labels_map)
-        fname = "topics.parquet" if name == "bertopic" else "baseline_topics.parquet"
-        write_parquet(table, out / fname)
-        outputs[fname] = name
-        info_rows.extend(
-            _topic_info(
-                run,
-                assigned[name][0],
-                fit_texts,
-                [ids[i] for i in fit_idx],
-                labels_map,
-                config.privacy.max_quote_chars,
-            )
-        )
-        rows = frame.loc[frame["excluded_reason"].isna()].copy()
-        rows["topic"] = assigned[name][0]
-        for by in views:
-            if by in rows:
-                views[by].append(topic_crosstab(rows, by, name, labels_map))
-        if cfg.save_models:
-            model.save(out / "models" / name)
-    write_text(
-        pd.DataFrame(info_rows).to_csv(index=False, float_format="%.6f"), out / "topic_info.csv"
-    )
-    view_files = {
-        "stance": "topics_by_stance.csv",
-        "source_type": "topics_by_source_type.csv",
-        "period": "topics_over_time.csv",
-    }
-    for by, parts in views.items():
-        if parts:
-            data = pd.concat(parts, ignore_index=True)
-            write_text(data.to_csv(index=False, float_format="%.6f"), out / view_files[by])
-            outputs[view_files[by]] = by
-    excluded = frame["excluded_reason"].value_counts().sort_index()
-    metrics = {
-        **info,
-        "embedding_model": getattr(embedder, "model_id", MODEL_ID),
-        "n_segments": len(frame),
-        "n_segments_excluded": {str(k): int(v) for k, v in excluded.items()},
-        "models": {name: run.metrics for name, run in runs.items()},
-        "definitions": {
-            "npmi_top10": "mean over topics of the mean NPMI of all pairs of the topic's top 10 "
-            "words; documents (modelled segments) as co-occurrence windows; never co-occurring "
-            "pairs score -1; outlier topic excluded",
-            "diversity_top25": "unique words / all words among the top 25 words of every topic",
-            "outlier_rate": "share of modelled segments in topic -1 after outlier reduction",
-            "stability_ari_mean": "mean adjusted Rand index over all pairs of seeds' "
-            "assignments (outliers as one cluster)",
-        },
-    }
-    write_json(metrics, out / "topic_metrics.json")
-    files = ["topic_info.csv", "topic_metrics.json", *outputs]
+
+def _summary(
+    runs: dict[str, TopicRun],
+    info: dict[str, Any],
+    metrics: dict[str, Any],
+    outputs: list[str],
+    seconds: dict[str, float],
+) -> dict[str, Any]:
+    """What the manifest records of the topic stage."""
     return {
-        "outputs": sorted(files),
-        "models": sorted(runs) if cfg.save_models else [],
-        "n_segments_modelled": len(texts),
+        "outputs": outputs,
+        "models": sorted(runs) if info["save_models"] else [],
+        "n_segments_modelled": info["fit_on_sample"]["fitted"]
+        + info["fit_on_sample"]["assigned_by_transform"],
         "n_segments_excluded": metrics["n_segments_excluded"],
+        "corpus": info["corpus"],
         "summary": {
-            name: {
-                k: run.metrics[k]
-                for k in (
-                    "n_topics",
-                    "npmi_top10",
-                    "diversity_top25",
-                    "outlier_rate",
-                    "stability_ari_mean",
-                )
-            }
-            for name, run in runs.items()
+            name: {k: run.metrics.get(k) for k in SUMMARY_KEYS} for name, run in runs.items()
         },
         "fit_on_sample": info["fit_on_sample"],
-        "seconds": {
-            "embed": round(t_embed, 3),
-            "fit": round(t_fit, 3),
-            "assign": round(t_assign, 3),
-        },
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }

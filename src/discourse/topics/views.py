@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from discourse.errors import InputError
+
 __all__ = ["period_coverage", "period_of", "topic_crosstab"]
 
 
@@ -20,7 +22,7 @@ def period_of(published: pd.Series, unit: str = "year") -> pd.Series:
     elif unit == "month":
         out = dates.dt.tz_localize(None).dt.to_period("M").astype("string")
     else:
-        raise ValueError(f"unknown time unit {unit!r}; valid options: year, quarter, month")
+        raise InputError(f"unknown time unit {unit!r}; valid options: year, quarter, month")
     return out.where(dates.notna(), None)
 
 
@@ -123,9 +125,9 @@ def period_coverage(
     """
     missing = [c for c in ("model", "by", "group", "n") if c not in views.columns]
     if missing:
-        raise ValueError(f"views is missing columns: {', '.join(missing)}")
+        raise InputError(f"views is missing columns: {', '.join(missing)}")
     if min_segments < 1 or min_documents < 1:
-        raise ValueError(
+        raise InputError(
             f"min_segments and min_documents must be at least 1, got {min_segments}, "
             f"{min_documents}"
         )
