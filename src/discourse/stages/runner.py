@@ -27,6 +27,7 @@ CONTENT_PATHS = frozenset(
         ("analysis", "annotations"),
         ("analysis", "codes"),
         ("analysis", "design"),
+        ("topics", "reference_corpus"),
     }
 )
 

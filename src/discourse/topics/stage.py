@@ -41,6 +41,7 @@ from discourse.layout import (
     TOPICS_BY_STANCE,
     TOPICS_OVER_TIME,
 )
+from discourse.stage_cache import hash_tree
 from discourse.topics.corpus import (
     PhraseAnalyzer,
     build_vocabulary,
@@ -233,6 +234,14 @@ def _reference(config: PipelineConfig, vocab: dict[str, int]) -> tuple[Any, dict
     return on_vocabulary(x, ref_vocab, vocab), vocab
 
 
+def _reference_record(path: str | None) -> dict[str, Any] | None:
+    """The reference corpus as the outputs record it: its name and content hash, no path (the
+    same corpus in another checkout gives the same bytes)."""
+    if not path:
+        return None
+    return {"name": Path(path).name, "sha256": hash_tree(path)}
+
+
 def _over_seeds(
     name: str, make: Any, x: tuple, seeds: list[int], corpus: _Corpus, cfg: Any, say: Any
 ) -> TopicRun:
@@ -371,7 +380,7 @@ def fit_topic_runs(
         "vocabulary_size_before_generic": len(full_vocab),
         "generic_words": generic,
         "corpus": assessment,
-        "reference_corpus": cfg.reference_corpus,
+        "reference_corpus": _reference_record(cfg.reference_corpus),
         "seeds": seeds,
         "model_selection": cfg.model_selection,
     }
