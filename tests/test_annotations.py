@@ -31,6 +31,8 @@ def test_data_set_is_sound(ann: AnnotationSet) -> None:
 # that was already in a split: rounds 1-2 together, then round 3 on its own, then round 4 (the
 # synthetic units; their held-out part is "test-synthetic") with its own seed, then round 5 (150
 # more real units, all double-coded) with its own, then round 6 (390 harder synthetic units).
+# Round 7 (units from new writers) is not split: every unit is held out in "test-synthetic".
+HELD_OUT_ROUNDS = (7,)
 SPLIT_BATCHES = (
     ((1, 2), SPLIT_SEED),
     ((3,), SPLIT_SEED),
@@ -58,15 +60,21 @@ def _gold_when_split(ann: AnnotationSet) -> pd.DataFrame:
 def test_no_unit_in_two_splits_and_splits_are_reproducible(ann: AnnotationSet) -> None:
     assert ann.splits.unit_id.is_unique
     gold = _gold_when_split(ann)
+    held = gold["round"].isin(HELD_OUT_ROUNDS)
+    held_splits = ann.splits.set_index("unit_id").loc[gold.unit_id[held], "split"]
+    assert held.any() and set(held_splits) == {"test-synthetic"}
+    assert set(gold.unit_id[held]) <= ann.synthetic_ids()
+    gold = gold[~held]
     assert set(gold["round"]) == {r for batch, _ in SPLIT_BATCHES for r in batch}
     again = pd.concat(
         [make_splits(gold[gold["round"].isin(batch)], seed) for batch, seed in SPLIT_BATCHES]
     )
     synthetic = again.unit_id.isin(ann.synthetic_ids())
     again.loc[synthetic, "split"] = again.loc[synthetic, "split"].replace("test", "test-synthetic")
+    drawn = ann.splits[ann.splits.unit_id.isin(gold.unit_id)]
     pd.testing.assert_frame_equal(
         again.sort_values("unit_id").reset_index(drop=True),
-        ann.splits.sort_values("unit_id").reset_index(drop=True),
+        drawn.sort_values("unit_id").reset_index(drop=True),
     )
 
 
@@ -132,11 +140,21 @@ def test_synthetic_units_are_marked_and_held_out_on_their_own(ann: AnnotationSet
     units = ann.units.set_index("unit_id")
     syn = units.loc[sorted(ann.synthetic_ids())]
     assert len(syn) >= 600
-    assert set(syn["round"]) == {4, 6} and syn.doc_id.str.startswith("synthetic/").all()
+    assert set(syn["round"]) == {4, 6, 7} and syn.doc_id.str.startswith("synthetic/").all()
     assert set(syn.loc[syn["round"] == 4, "source_type"]) == {"article", "transcript", "comment"}
     # round 6 adds forum posts and replies
     assert set(syn.source_type) == {"article", "transcript", "comment", "post"}
     assert len(ann.double_coded(synthetic=True)) >= 300
-    for rnd in (4, 6):
+    for rnd in (4, 6, 7):
         intent = pd.read_csv(FOLDER / f"round{rnd}_writer_intent.csv")
         assert set(intent.unit_id) == set(syn.index[syn["round"] == rnd])
+
+
+def test_round_7_is_held_out_whole_and_fully_double_coded(ann: AnnotationSet) -> None:
+    """Round 7 measures text from writers the labelers never saw: no unit in train or dev."""
+    units = ann.units[ann.units["round"] == 7]
+    assert len(units) >= 150 and set(units.unit_id) <= ann.synthetic_ids()
+    splits = ann.splits.set_index("unit_id").loc[units.unit_id, "split"]
+    assert set(splits) == {"test-synthetic"}
+    second = ann.codings[(ann.codings.role == "second") & ann.codings.unit_id.isin(units.unit_id)]
+    assert set(second.unit_id) == set(units.unit_id)

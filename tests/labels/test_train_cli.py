@@ -62,6 +62,14 @@ def test_train_writes_weights_default_and_report(tmp_path: Path) -> None:
     rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| group")]
     sizes = {r.split("|")[1].strip(): int(r.split("|")[2]) for r in rows}
     assert sizes == test_units.sampling.value_counts().to_dict()
+    # the held-out synthetic units by writer round: every one counted once, in its round
+    held = units[units.split == "test-synthetic"]
+    section = text.split("Held-out synthetic units of `rules` by writer round", 1)[1]
+    section = section.split("\n## ", 1)[0].split("\n### ", 1)[0]
+    rows = [r for r in section.splitlines() if r.startswith("| round")]
+    sizes = {r.split("|")[1].strip(): int(r.split("|")[2]) for r in rows}
+    expected = {f"round {r}": n for r, n in held["round"].value_counts().items()}
+    assert sizes == expected and len(expected) >= 2
     # the interval table repeats the test estimate of the table above, with its interval
     ci_section = text.split("95% bootstrap intervals", 1)[1].split("\n## ", 1)[0]
     ci_row = next(r for r in ci_section.splitlines() if r.startswith("| rules"))

@@ -54,6 +54,7 @@ class TrainingReport:
     agreement_real: pd.DataFrame | None = None
     agreement_synthetic: pd.DataFrame | None = None
     test_prevalence: dict[str, pd.DataFrame] = field(default_factory=dict)
+    synthetic_rounds: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
 
     def interval_table(self, differences: bool = False, synthetic: bool = False) -> pd.DataFrame:
         """Test scores with 95% bootstrap intervals, one row per labeler (``differences``: the
@@ -72,11 +73,13 @@ class TrainingReport:
             return pd.DataFrame()
         return _interval_rows({"coder vs coder": self.coder_intervals}, self.default, False)
 
-    def group_table(self, name: str) -> pd.DataFrame:
+    def group_table(self, name: str, synthetic_rounds: bool = False) -> pd.DataFrame:
         """The test split of labeler ``name`` broken down by sampling group (units' ``sampling``
-        column: seed documents, r/BreakUps posts, other sources), with the group sizes."""
+        column: seed documents, r/BreakUps posts, other sources), with the group sizes
+        (``synthetic_rounds``: the held-out synthetic units broken down by writer round)."""
         rows = []
-        for group, ev in self.test_groups.get(name, {}).items():
+        groups = self.synthetic_rounds if synthetic_rounds else self.test_groups
+        for group, ev in groups.get(name, {}).items():
             pc = ev.stance.per_class.set_index("label")
             row: dict[str, Any] = {
                 "group": group,
@@ -240,6 +243,15 @@ def train_and_evaluate(
             report.synthetic_intervals[name] = bootstrap_intervals(
                 syn, syn_pred, cb, n_boot=N_BOOT, seed=seed
             )
+            rounds = syn["round"].astype(str).to_numpy()
+            report.synthetic_rounds[name] = {
+                f"round {r}": evaluate(
+                    syn[rounds == r].reset_index(drop=True),
+                    syn_pred[rounds == r].reset_index(drop=True),
+                    cb,
+                )
+                for r in sorted(set(rounds), key=lambda r: (len(r), r))
+            }
         if "sampling" in parts["test"].columns:
             groups = parts["test"].sampling.astype(str).to_numpy()
             report.test_groups[name] = {}
@@ -371,6 +383,18 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             markdown_table(report.interval_table(synthetic=True)),
             "",
         ]
+        for name in report.synthetic_rounds:
+            parts += [
+                f"### Held-out synthetic units of `{name}` by writer round",
+                "",
+                "Each round's units come from other writer sessions with another brief "
+                "(data/annotations/README.md). Rounds 4 and 6 also have units in train and dev "
+                "(the held-out ones are written by the same writers); every round-7 unit is "
+                "held out, so round 7 is text from writers whose units the labeler never saw.",
+                "",
+                markdown_table(report.group_table(name, synthetic_rounds=True)),
+                "",
+            ]
     parts += [
         "## Dev split (each labeler fitted on train; used to choose the default)",
         "",
