@@ -339,3 +339,37 @@ def test_bootstrap_resamples_ece_like_evaluate() -> None:
         assert boot.shame_ece[b] == pytest.approx(ev.ece("shame"), abs=1e-12)
     ci = bootstrap_intervals(gold, pred, n_boot=50).set_index("metric")
     assert ci.loc["stance_ece", "estimate"] == pytest.approx(evaluate(gold, pred).ece("stance"))
+
+
+# -- sample weights (real units weighted against written ones) -----------------------------------
+def test_a_row_weight_of_two_is_the_row_twice() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.05, 0.95, 300)
+    y = (rng.random(300) < p**2).astype(int)
+    w = np.where(np.arange(300) < 100, 2.0, 1.0)
+    twice = np.concatenate([p, p[:100]]), np.concatenate([y, y[:100]])
+    assert fit_platt(p, y, weight=w) == pytest.approx(fit_platt(*twice), abs=1e-5)
+    probs = np.column_stack([p, 1 - p, np.full(300, 0.5)])
+    probs /= probs.sum(axis=1, keepdims=True)
+    yk = np.array([rng.choice(3, p=row) for row in probs])
+    a = fit_temperature(probs, yk, weight=w)
+    b = fit_temperature(np.vstack([probs, probs[:100]]), np.concatenate([yk, yk[:100]]))
+    assert a["temperature"] == pytest.approx(b["temperature"], abs=1e-5)
+    assert a["bias"] == pytest.approx(b["bias"], abs=1e-5)
+    # equal weights are no weights
+    assert fit_platt(p, y, weight=np.full(300, 3.0)) == pytest.approx(fit_platt(p, y), abs=1e-9)
+
+
+def test_real_weight_weights_real_units_and_is_saved(synthetic: dict) -> None:
+    texts, gold = synthetic["train"]
+    sampling = np.where(np.arange(len(gold)) % 2 == 0, "synthetic:article", "random")
+    gold = gold.assign(sampling=sampling)
+    plain = EmbeddingLogReg(embedder=synthetic["emb"], seed=13).fit(texts, gold)
+    assert plain.to_dict()["real_weight"] == 1.0
+    # weight 1 is the unweighted fit, with or without a sampling column
+    assert plain.to_dict()["stance"] == synthetic["model"].to_dict()["stance"]
+    heavy = EmbeddingLogReg(embedder=synthetic["emb"], seed=13, real_weight=4.0).fit(texts, gold)
+    assert heavy.to_dict()["real_weight"] == 4.0
+    assert heavy.to_dict()["stance"] != plain.to_dict()["stance"]
+    with pytest.raises(ValueError, match="real_weight must be a positive number"):
+        EmbeddingLogReg(embedder=synthetic["emb"], real_weight=0.0).fit(texts, gold)

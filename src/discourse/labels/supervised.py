@@ -99,29 +99,51 @@ def _from_dict(d: dict[str, Any]) -> _Linear | _Constant:
     return _Constant(d["classes"], d["constant"]) if "constant" in d else _Linear.from_dict(d)
 
 
-def _fit_logreg(
-    X: np.ndarray, y: list[str], seed: int, binary: bool
-) -> tuple[_Linear | _Constant, float]:
+def _cv_splits(y: Any, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import StratifiedKFold
+
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(cv.split(np.zeros(len(y)), y))
+
+
+def _logreg(c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+
+
+def _fit_logreg(
+    X: np.ndarray, y: list[str], seed: int, binary: bool, weight: np.ndarray | None = None
+) -> tuple[_Linear | _Constant, float]:
+    """Balanced logistic regression with ``C`` chosen by stratified CV (F1 for a theme, macro-F1
+    for stance); ``weight``: per-unit sample weights (on top of the balanced class weights)."""
+    from sklearn.metrics import f1_score
 
     classes = sorted(set(y))
     if len(classes) < 2:
         return _Constant(["0", "1"] if binary else classes, classes[0]), float("nan")
     counts = pd.Series(y).value_counts()
     folds = int(min(5, counts.min())) if counts.min() >= 2 else 0
+    yy = np.array([int(v) for v in y]) if binary else np.array(y)
     best_c = 1.0
     if folds >= 2:
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        scoring = "f1" if binary else "f1_macro"
+        splits = _cv_splits(yy, folds, seed)
         scores = []
         for c in _C_GRID:
-            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-            yy = np.array([int(v) for v in y]) if binary else np.array(y)
-            scores.append(cross_val_score(model, X, yy, cv=cv, scoring=scoring).mean())
+            fold_scores = []
+            for tr, te in splits:
+                model = _logreg(c).fit(
+                    X[tr], yy[tr], sample_weight=None if weight is None else weight[tr]
+                )
+                pred = model.predict(X[te])
+                fold_scores.append(
+                    f1_score(yy[te], pred, zero_division=0)
+                    if binary
+                    else f1_score(yy[te], pred, average="macro", zero_division=0)
+                )
+            scores.append(float(np.mean(fold_scores)))
         best_c = _C_GRID[int(np.argmax(scores))]
-    model = LogisticRegression(C=best_c, class_weight="balanced", max_iter=5000)
-    model.fit(X, np.array(y))
+    model = _logreg(best_c).fit(X, np.array(y), sample_weight=weight)
     return _Linear.from_sklearn(model), best_c
 
 
@@ -130,19 +152,21 @@ PREVALENCE_TOLERANCE = 1.2
 _EPS = 1e-6
 
 
-def _cv_proba(X: np.ndarray, y: np.ndarray, c: float, seed: int) -> np.ndarray | None:
+def _cv_proba(
+    X: np.ndarray, y: np.ndarray, c: float, seed: int, weight: np.ndarray | None = None
+) -> np.ndarray | None:
     """Cross-validated class probabilities (columns in sorted class order) of the balanced
-    logistic regression with strength ``c``; ``None`` when a class has fewer than 2 units."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
+    logistic regression with strength ``c`` (and sample weights ``weight``); ``None`` when a
+    class has fewer than 2 units."""
     counts = pd.Series(y).value_counts()
     if len(counts) < 2 or counts.min() < 2 or np.isnan(c):
         return None
     folds = int(min(5, counts.min()))
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-    return cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+    out = np.zeros((len(y), len(counts)))
+    for tr, te in _cv_splits(y, folds, seed):
+        model = _logreg(c).fit(X[tr], y[tr], sample_weight=None if weight is None else weight[tr])
+        out[te] = model.predict_proba(X[te])
+    return out
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -158,7 +182,15 @@ def _minimise(loss: Any, x0: np.ndarray, bounds: list[tuple[Any, Any]] | None = 
     return minimize(loss, x0, jac=True, method="L-BFGS-B", bounds=bounds).x
 
 
-def fit_temperature(proba: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> dict[str, Any]:
+def _row_weights(weight: np.ndarray | None, n: int) -> np.ndarray:
+    """Row weights summing to 1, as a column (equal when ``weight`` is ``None``)."""
+    w = np.ones(n) if weight is None else np.asarray(weight, dtype=np.float64)
+    return (w / w.sum())[:, None]
+
+
+def fit_temperature(
+    proba: np.ndarray, y: np.ndarray, ridge: float = 1e-3, weight: np.ndarray | None = None
+) -> dict[str, Any]:
     """Bias-corrected temperature scaling of class probabilities.
 
     Parameters
@@ -169,6 +201,8 @@ def fit_temperature(proba: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> di
         Gold class indices (``0 .. k-1``).
     ridge
         L2 penalty on the biases (keeps them identifiable and small on tiny data).
+    weight
+        Per-row weights of the log-likelihood (``None``: equal).
 
     Returns
     -------
@@ -179,12 +213,13 @@ def fit_temperature(proba: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> di
     logp = np.log(np.clip(proba, _EPS, 1.0))
     n, k = logp.shape
     onehot = np.eye(k)[y]
+    w = _row_weights(weight, n)
 
     def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
         inv_t, b = np.exp(x[0]), x[1:]
         q = _softmax(logp * inv_t + b)
-        nll = -np.sum(onehot * np.log(np.clip(q, 1e-12, 1.0))) / n + ridge * np.sum(b**2)
-        resid = (q - onehot) / n
+        nll = -np.sum(w * onehot * np.log(np.clip(q, 1e-12, 1.0))) + ridge * np.sum(b**2)
+        resid = w * (q - onehot)
         grad_t = np.sum(resid * logp) * inv_t
         return float(nll), np.concatenate([[grad_t], resid.sum(axis=0) + 2 * ridge * b])
 
@@ -203,19 +238,21 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_platt(p: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> dict[str, float]:
+def fit_platt(
+    p: np.ndarray, y: np.ndarray, ridge: float = 1e-3, weight: np.ndarray | None = None
+) -> dict[str, float]:
     """Platt scaling of binary probabilities: ``sigmoid(slope * logit(p) + intercept)`` fitted
-    by (lightly ridge-penalised) maximum likelihood on ``p`` (e.g. cross-validated) and 0/1
-    ``y``, with ``slope >= 0``; returns ``{"slope", "intercept"}``."""
+    by (lightly ridge-penalised, ``weight``-ed) maximum likelihood on ``p`` (e.g.
+    cross-validated) and 0/1 ``y``, with ``slope >= 0``; returns ``{"slope", "intercept"}``."""
     z = _logit(p)
-    n = len(z)
     yf = y.astype(np.float64)
+    w = _row_weights(weight, len(z))[:, 0]
 
     def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
         s = x[0] * z + x[1]
         q = 1.0 / (1.0 + np.exp(-s))
-        nll = np.sum(np.logaddexp(0.0, s) - yf * s) / n + ridge * x[0] ** 2
-        resid = (q - yf) / n
+        nll = np.sum(w * (np.logaddexp(0.0, s) - yf * s)) + ridge * x[0] ** 2
+        resid = w * (q - yf)
         return float(nll), np.array([np.sum(resid * z) + 2 * ridge * x[0], np.sum(resid)])
 
     # a negative slope would turn the ranking upside down (cross-validated probabilities of a
@@ -360,11 +397,19 @@ class EmbeddingLogReg(BaseLabeler):
         default (:attr:`default_ngram_features`: 0 for ``embed-logreg``, 2000 for ``combined``).
     ngram_scale
         Factor on the n-gram features (their rows have unit norm, like the embedding).
+    real_weight
+        Sample weight of a real unit relative to a unit the project wrote (gold rows whose
+        ``sampling`` starts with ``synthetic``), in the model fits, the cross-validation that
+        chooses their strength and the calibration. ``None`` takes the labeler's default
+        (:attr:`default_real_weight`). Written units far outnumber real ones in the coded data;
+        weighting real ones up keeps the model and its calibration anchored on real text.
     """
 
     use_rules = False
     #: n-gram vocabulary size when ``ngram_features`` is ``None``
     default_ngram_features = 0
+    #: weight of a real unit relative to a written one when ``real_weight`` is ``None``
+    default_real_weight = 1.0
     #: quote the deciding sentence when a non-none stance has no rule evidence
     sentence_evidence = True
 
@@ -379,6 +424,7 @@ class EmbeddingLogReg(BaseLabeler):
         rule_weight: float = 3.0,
         ngram_features: int | None = None,
         ngram_scale: float = 2.0,
+        real_weight: float | None = None,
     ) -> None:
         super().__init__(codebook)
         self.cache_dir = cache_dir
@@ -389,6 +435,7 @@ class EmbeddingLogReg(BaseLabeler):
         self.rule_weight = rule_weight
         self.ngram_features = ngram_features
         self.ngram_scale = ngram_scale
+        self.real_weight = real_weight
 
     # -- features ----------------------------------------------------------------------------
     def _embedder(self) -> EmbeddingCache:
@@ -444,27 +491,42 @@ class EmbeddingLogReg(BaseLabeler):
         cb = self._cb()
         self.codebook_ = cb
         self.rule_weight_ = float(self.rule_weight)
+        w = self._sample_weights(gold)
         X, _ = self._features(texts)
         self._fit_ngrams(texts)
         Xs = self._stance_features(X, texts)
         y_stance = gold["stance"].astype(str).tolist()
-        self.stance_model_, self.stance_c_ = _fit_logreg(Xs, y_stance, self.seed, False)
-        report: dict[str, Any] = {"stance": self._calibrate_stance(Xs, np.array(y_stance))}
+        self.stance_model_, self.stance_c_ = _fit_logreg(Xs, y_stance, self.seed, False, w)
+        report: dict[str, Any] = {"stance": self._calibrate_stance(Xs, np.array(y_stance), w)}
         self.theme_models_: dict[str, Any] = {}
         self.theme_thresholds_: dict[str, float] = {}
         self.theme_calibration_: dict[str, dict[str, float]] = {}
         report["themes"] = {}
         for theme in cb.theme_names:
             y = gold[theme].astype(int).astype(str).tolist()
-            model, c = _fit_logreg(X, y, self.seed, True)
+            model, c = _fit_logreg(X, y, self.seed, True, w)
             self.theme_models_[theme] = model
             report["themes"][theme] = self._calibrate_theme(
-                theme, X, np.array([int(v) for v in y]), c
+                theme, X, np.array([int(v) for v in y]), c, w
             )
         self.calibration_report_ = report
         return self
 
-    def _calibrate_stance(self, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    def _sample_weights(self, gold: pd.DataFrame) -> np.ndarray | None:
+        """Per-unit sample weights (``None``: all equal): ``real_weight`` for real units, 1 for
+        written ones (``sampling`` starting with ``synthetic``)."""
+        rw = self.real_weight if self.real_weight is not None else self.default_real_weight
+        if not np.isfinite(rw) or rw <= 0:
+            raise ValueError(f"real_weight must be a positive number, got {rw!r}")
+        self.real_weight_ = float(rw)
+        if rw == 1.0 or "sampling" not in gold.columns:
+            return None
+        written = gold["sampling"].astype(str).str.startswith("synthetic").to_numpy()
+        return np.where(written, 1.0, float(rw))
+
+    def _calibrate_stance(
+        self, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None
+    ) -> dict[str, Any]:
         """Fit the stance calibration on cross-validated probabilities; choose the decision rule
         (argmax of the balanced or of the calibrated probabilities) by CV macro-F1."""
         from sklearn.metrics import f1_score
@@ -474,11 +536,11 @@ class EmbeddingLogReg(BaseLabeler):
         self.stance_decision_ = "balanced"
         p = None
         if isinstance(self.stance_model_, _Linear):
-            p = _cv_proba(X, y, self.stance_c_, self.seed)
+            p = _cv_proba(X, y, self.stance_c_, self.seed, weight)
         if p is None:
             return {"calibrated": False}
         yi = np.array([classes.index(v) for v in y])
-        params = fit_temperature(p, yi)
+        params = fit_temperature(p, yi, weight=weight)
         q = apply_temperature(p, params)
         f1 = {
             name: float(f1_score(yi, probs.argmax(axis=1), average="macro", labels=np.unique(yi)))
@@ -499,7 +561,7 @@ class EmbeddingLogReg(BaseLabeler):
         }
 
     def _calibrate_theme(
-        self, theme: str, X: np.ndarray, y: np.ndarray, c: float
+        self, theme: str, X: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None
     ) -> dict[str, Any]:
         """Fit a theme's Platt scaling on cross-validated probabilities and choose its threshold
         on the calibrated ones (:func:`_choose_threshold`)."""
@@ -507,11 +569,11 @@ class EmbeddingLogReg(BaseLabeler):
         self.theme_thresholds_[theme] = 0.5
         p = None
         if isinstance(self.theme_models_[theme], _Linear):
-            p = _cv_proba(X, y, c, self.seed)
+            p = _cv_proba(X, y, c, self.seed, weight)
         if p is None:
             return {"calibrated": False, "coded_prevalence": float(y.mean()), "threshold": 0.5}
         p1 = p[:, 1]
-        params = fit_platt(p1, y)
+        params = fit_platt(p1, y, weight=weight)
         q = apply_platt(p1, params)
         threshold, info = _choose_threshold(q, y)
         raw_t, raw_f1, raw_prev = _best_raw_threshold(p1, y)
@@ -663,6 +725,7 @@ class EmbeddingLogReg(BaseLabeler):
             "embedding_model": self._embedder().model_id,
             "use_rules": self.use_rules,
             "rule_weight": getattr(self, "rule_weight_", self.rule_weight),
+            "real_weight": getattr(self, "real_weight_", None),
             "ngrams": (
                 None
                 if getattr(self, "ngrams_", None) is None
