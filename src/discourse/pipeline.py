@@ -31,7 +31,6 @@ from discourse.clean.boilerplate import BoilerplateDetector
 from discourse.config import ConfigError, PipelineConfig
 from discourse.corpus import ParsedDocument
 from discourse.engines import LocalEngine
-from discourse.errors import MissingInputError
 from discourse.ingest import readers
 from discourse.ingest.files import InputFile, QuarantineEntry
 from discourse.io_utils import staged_outputs, write_json
@@ -41,6 +40,7 @@ from discourse.privacy import Pseudonymiser
 from discourse.stage_cache import StageCache
 from discourse.stages import STAGES, StageContext, StageRunner, get_stage, is_enabled
 from discourse.stages.ingest import IngestStage, load_sources, plan_inputs
+from discourse.stages.runner import require_inputs
 
 __all__ = [
     "IngestResult",
@@ -294,12 +294,7 @@ def run_stage(
     cfg = config or PipelineConfig()
     run_dir = Path(run_dir)
     out = Path(output_dir) if output_dir is not None else run_dir
-    for needed in stage.inputs:  # before staging creates the output folder
-        if not (run_dir / needed).is_file():
-            raise MissingInputError(
-                f"{run_dir / needed} does not exist: run `discourse run` or `discourse ingest` "
-                "first"
-            )
+    require_inputs(stage, run_dir)  # before staging creates the output folder
     record = f"{name}_manifest.json"
     cache = cfg.cache_dir(run_dir)
     with LocalEngine() as engine, staged_outputs(out, last=record) as target:

@@ -8,6 +8,7 @@ so both reuse the same stage-cache entries for the same inputs and configuration
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from discourse.config import PATH_KEYS, PipelineConfig
@@ -16,7 +17,7 @@ from discourse.io_utils import sha256_file
 from discourse.stage_cache import StageCache, hash_tree
 from discourse.stages.base import Stage, StageContext, StageResult
 
-__all__ = ["StageRunner", "codebook_hash"]
+__all__ = ["StageRunner", "codebook_hash", "require_inputs"]
 
 #: Path settings whose files' contents (not paths) belong in a cache key; the other path
 #: settings are caches, the salt file (the salt enters as its fingerprint) and the codebook
@@ -38,6 +39,20 @@ def codebook_hash(config: PipelineConfig) -> str | None:
 
     packaged = resources.files("discourse.resources").joinpath("codebook.toml")
     return hash_tree(config.label.codebook or str(packaged))
+
+
+def _missing(path: Path) -> MissingInputError:
+    return MissingInputError(
+        f"{path} does not exist: run `discourse run` or `discourse ingest` first"
+    )
+
+
+def require_inputs(stage: Stage, folder: Path) -> None:
+    """Raise :class:`~discourse.errors.MissingInputError` naming the first required input of
+    ``stage`` that is not a file in ``folder``."""
+    for name in stage.inputs:
+        if not (folder / name).is_file():
+            raise _missing(folder / name)
 
 
 class StageRunner:
@@ -83,10 +98,7 @@ class StageRunner:
                 path = self.ctx.source / name
                 if not path.is_file():
                     if name in stage.inputs:
-                        raise MissingInputError(
-                            f"{path} does not exist: run `discourse run` or `discourse ingest` "
-                            "first"
-                        )
+                        raise _missing(path)
                     continue
                 self.hashes[name] = sha256_file(path)
             out[name] = self.hashes[name]
