@@ -231,3 +231,31 @@ def test_store_keeps_copies_not_links(tmp_path: Path) -> None:
     hit.restore(dest)
     assert (dest / "a.txt").read_text() == "a"
     assert os.stat(dest / "a.txt").st_ino != os.stat(hit.path / "a.txt").st_ino
+
+
+def test_a_kill_while_publishing_leaves_no_old_manifest(tmp_path: Path, monkeypatch) -> None:
+    """The old manifest goes before the first file moves: a process killed half-way through the
+    moves leaves no manifest describing a mix of old and new outputs."""
+    import discourse.io_utils as io_utils
+
+    out = tmp_path / "out"
+    with staged_outputs(out) as stage:
+        (stage / "a.csv").write_text("old a\n")
+        (stage / "b.csv").write_text("old b\n")
+        (stage / "manifest.json").write_text(json.dumps({"outputs": {"a.csv": "x", "b.csv": "y"}}))
+    moves: list[str] = []
+    real_replace = os.replace
+
+    def killed_after_one(src: os.PathLike, dst: os.PathLike) -> None:
+        if moves:
+            raise KeyboardInterrupt  # stands in for the process dying here
+        moves.append(str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(io_utils.os, "replace", killed_after_one)
+    with pytest.raises(KeyboardInterrupt), staged_outputs(out) as stage:
+        (stage / "a.csv").write_text("new a\n")
+        (stage / "b.csv").write_text("new b\n")
+        (stage / "manifest.json").write_text("{}")
+    assert (out / "a.csv").read_text() == "new a\n" and (out / "b.csv").read_text() == "old b\n"
+    assert not (out / "manifest.json").exists()

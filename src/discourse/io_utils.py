@@ -159,8 +159,10 @@ def staged_outputs(output_dir: Path, last: str = "manifest.json") -> Iterator[Pa
     moved last, so a complete manifest never describes a half-written set), outputs of the
     previous run that this run did not produce (listed in the old ``last`` file's ``outputs``)
     are removed, and the staging folder is deleted. If the block raises, or the process is
-    killed, ``output_dir`` keeps the previous outputs untouched; a later run deletes the
-    abandoned staging folder.
+    killed before publishing, ``output_dir`` keeps the previous outputs untouched; a later run
+    deletes the abandoned staging folder. The old ``last`` file is removed before the first file
+    moves, so a process killed while moving leaves a folder without a manifest (an unfinished
+    run), never an old manifest beside some new outputs.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(output_dir)
@@ -269,6 +271,9 @@ def _publish(staging: Path, output_dir: Path, last: str) -> None:
             UnsafeManifestWarning,
             stacklevel=3,
         )
+    old_last = output_dir / last
+    if old_last.is_symlink() or old_last.is_file():  # read above; it no longer describes the set
+        old_last.unlink()
     for path in files:
         rel = path.relative_to(staging).as_posix()
         if rel == last:  # after the stale outputs are gone
