@@ -5,7 +5,8 @@ choose between labelers on the rare stances. The project's written units come in
 from other writer sessions with another brief. This script fits each labeler on the real
 train + dev units plus every written round but one, and scores it on all units of the round left
 out (its train, dev and test-synthetic parts alike), for each written round in turn. The real
-test split is never read.
+test split is never read, and neither is a round held out whole (every unit in
+``test-synthetic``, e.g. round 7): it is kept for the final report, not for choosing.
 
 Usage::
 
@@ -42,6 +43,8 @@ def main() -> None:
     cb = load_codebook()
     gold = load_annotations(Path(args.annotations), cb).gold()
     written = gold.sampling.astype(str).str.startswith("synthetic")
+    held_whole = gold[written].groupby("round").split.agg(lambda s: set(s) == {"test-synthetic"})
+    written &= ~gold["round"].isin(held_whole.index[held_whole])
     real_fit = gold[~written & gold.split.isin(["train", "dev"])]
     rounds = sorted(gold[written]["round"].unique())
     if args.rounds:
