@@ -48,20 +48,11 @@ from discourse.labels.base import labelers
 from discourse.labels.language import detect_language
 from discourse.labels.supervised import (
     _C_GRID,
-    _EPS,
-    _IDENTITY_PLATT,
     CombinedLabeler,
-    _choose_threshold,
     _Constant,
     _cv_splits,
-    _ece,
     _Linear,
-    _stance_choice,
-    _top_label_ece,
-    apply_platt,
     apply_temperature,
-    fit_platt,
-    fit_temperature,
 )
 
 __all__ = [
@@ -571,58 +562,15 @@ class StudentLabeler(CombinedLabeler):
     ) -> dict[str, Any]:
         """Temperature scaling and decision rule from cross-validated probabilities ``p`` of the
         coded units (as :meth:`CombinedLabeler._calibrate_stance`, without refitting)."""
-        from sklearn.metrics import f1_score
-
-        classes = self.stance_model_.classes
-        self.stance_calibration_ = {"temperature": 1.0, "bias": [0.0] * len(classes)}
-        self.stance_decision_ = "balanced"
-        if p is None:
-            return {"calibrated": False}
-        yi = np.array([classes.index(v) for v in y])
-        params = fit_temperature(p, yi, weight=weight)
-        q = apply_temperature(p, params)
-        f1 = {
-            name: float(f1_score(yi, probs.argmax(axis=1), average="macro", labels=np.unique(yi)))
-            for name, probs in (("balanced", p), ("calibrated", q))
-        }
-        self.stance_calibration_ = params
-        self.stance_decision_ = "calibrated" if f1["calibrated"] > f1["balanced"] else "balanced"
-        pred, conf = _stance_choice(p, q, self.stance_decision_)
-        return {
-            "calibrated": True,
-            **params,
-            "C": self.stance_c_,
-            "decision": self.stance_decision_,
-            "cv_macro_f1_balanced": f1["balanced"],
-            "cv_macro_f1_calibrated": f1["calibrated"],
-            "cv_ece_uncalibrated": _top_label_ece(np.clip(p, _EPS, 1.0), yi),
-            "cv_ece_calibrated": _ece(conf, pred == yi),
-            "n": len(yi),
-        }
+        info = self._stance_calibration_from_cv(p, y, weight)
+        return info if p is None else {**info, "C": self.stance_c_}
 
     def _calibrate_theme_cv(
         self, theme: str, p: np.ndarray | None, y: np.ndarray, c: float, weight: np.ndarray
     ) -> dict[str, Any]:
         """Platt scaling and threshold of a theme from cross-validated probabilities ``p``."""
-        self.theme_calibration_[theme] = dict(_IDENTITY_PLATT)
-        self.theme_thresholds_[theme] = 0.5
-        if p is None:
-            return {"calibrated": False, "coded_prevalence": float(y.mean()), "threshold": 0.5}
-        p1 = p[:, 1]
-        params = fit_platt(p1, y, weight=weight)
-        q = apply_platt(p1, params)
-        threshold, info = _choose_threshold(q, y)
-        self.theme_calibration_[theme] = params
-        self.theme_thresholds_[theme] = threshold
-        return {
-            "calibrated": True,
-            "C": c,
-            **params,
-            **info,
-            "cv_ece_uncalibrated": _ece(p1, y),
-            "cv_ece_calibrated": _ece(q, y),
-            "n": len(y),
-        }
+        info = self._theme_calibration_from_cv(theme, p, y, weight)
+        return info if p is None else {**info, "C": c}
 
     # -- persistence -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -529,14 +529,21 @@ class EmbeddingLogReg(BaseLabeler):
     ) -> dict[str, Any]:
         """Fit the stance calibration on cross-validated probabilities; choose the decision rule
         (argmax of the balanced or of the calibrated probabilities) by CV macro-F1."""
+        p = None
+        if isinstance(self.stance_model_, _Linear):
+            p = _cv_proba(X, y, self.stance_c_, self.seed, weight)
+        return self._stance_calibration_from_cv(p, y, weight)
+
+    def _stance_calibration_from_cv(
+        self, p: np.ndarray | None, y: np.ndarray, weight: np.ndarray | None
+    ) -> dict[str, Any]:
+        """Temperature scaling and decision rule from cross-validated probabilities ``p`` (in the
+        stance model's class order; ``None``: not calibrated) of gold stances ``y``."""
         from sklearn.metrics import f1_score
 
         classes = self.stance_model_.classes
         self.stance_calibration_ = {"temperature": 1.0, "bias": [0.0] * len(classes)}
         self.stance_decision_ = "balanced"
-        p = None
-        if isinstance(self.stance_model_, _Linear):
-            p = _cv_proba(X, y, self.stance_c_, self.seed, weight)
         if p is None:
             return {"calibrated": False}
         yi = np.array([classes.index(v) for v in y])
@@ -565,18 +572,34 @@ class EmbeddingLogReg(BaseLabeler):
     ) -> dict[str, Any]:
         """Fit a theme's Platt scaling on cross-validated probabilities and choose its threshold
         on the calibrated ones (:func:`_choose_threshold`)."""
-        self.theme_calibration_[theme] = dict(_IDENTITY_PLATT)
-        self.theme_thresholds_[theme] = 0.5
         p = None
         if isinstance(self.theme_models_[theme], _Linear):
             p = _cv_proba(X, y, c, self.seed, weight)
+        info = self._theme_calibration_from_cv(theme, p, y, weight)
+        if p is not None:
+            raw_t, raw_f1, raw_prev = _best_raw_threshold(p[:, 1], y)
+            info.update(
+                {
+                    "uncalibrated_max_f1_threshold": raw_t,
+                    "uncalibrated_max_f1": raw_f1,
+                    "uncalibrated_max_f1_prevalence": raw_prev,
+                }
+            )
+        return info
+
+    def _theme_calibration_from_cv(
+        self, theme: str, p: np.ndarray | None, y: np.ndarray, weight: np.ndarray | None
+    ) -> dict[str, Any]:
+        """Platt scaling and threshold of ``theme`` from cross-validated probabilities ``p``
+        (``None``: not calibrated) of 0/1 gold ``y``."""
+        self.theme_calibration_[theme] = dict(_IDENTITY_PLATT)
+        self.theme_thresholds_[theme] = 0.5
         if p is None:
             return {"calibrated": False, "coded_prevalence": float(y.mean()), "threshold": 0.5}
         p1 = p[:, 1]
         params = fit_platt(p1, y, weight=weight)
         q = apply_platt(p1, params)
         threshold, info = _choose_threshold(q, y)
-        raw_t, raw_f1, raw_prev = _best_raw_threshold(p1, y)
         self.theme_calibration_[theme] = params
         self.theme_thresholds_[theme] = threshold
         return {
@@ -585,9 +608,6 @@ class EmbeddingLogReg(BaseLabeler):
             **info,
             "cv_ece_uncalibrated": _ece(p1, y),
             "cv_ece_calibrated": _ece(q, y),
-            "uncalibrated_max_f1_threshold": raw_t,
-            "uncalibrated_max_f1": raw_f1,
-            "uncalibrated_max_f1_prevalence": raw_prev,
             "n": len(y),
         }
 
