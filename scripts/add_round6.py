@@ -22,64 +22,22 @@ Usage: ``python scripts/add_round6.py [--writers /tmp/round6] [--coding /tmp/cod
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
+from shuffled_round import CODE_COLS, read_codings, writer_intent
+from shuffled_round import units as units_of
 
 from discourse.annotations import make_splits
 
 ROOT = Path(__file__).resolve().parents[1]
+
 ANN = ROOT / "data" / "annotations"
-THEMES = ["shame", "abandonment", "regret"]
-CODE_COLS = ["stance", *THEMES]
 ROUND = 6
 # coder sessions -> coder letters (rounds 1-5 used A-AB)
 LETTERS = {"P5": "AC", "P6": "AD", "P7": "AE", "S3": "AF", "S4": "AG"}
 ROLES = {"P5": "primary", "P6": "primary", "P7": "primary", "S3": "second", "S4": "second"}
 SPLIT_SEED = 20261208
-
-
-def _new_id(session_id: str) -> str:
-    return "syn6-" + session_id.removeprefix("r6-")
-
-
-def _read_codings(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"unit_id": str}, keep_default_na=False)
-    for t in THEMES:
-        frame[t] = frame[t].astype(int)
-    frame["unit_id"] = frame["unit_id"].map(_new_id)
-    return frame
-
-
-def _units(writers: Path, id_map: pd.DataFrame) -> pd.DataFrame:
-    texts = {}
-    for folder in sorted(writers.glob("writer_W*")):
-        for line in (folder / "units.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                u = json.loads(line)
-                texts[u["unit_id"]] = u["text"]
-    rows = [
-        {
-            "unit_id": _new_id(m.unit_id),
-            "round": ROUND,
-            "doc_id": f"synthetic/{m.writer_unit_id.split('-')[0]}",
-            "source_type": m.source_type,
-            "sampling": f"synthetic:{m.genre}",
-            "text": texts[m.writer_unit_id],
-        }
-        for m in id_map.itertuples()
-    ]
-    return pd.DataFrame(rows).sort_values("unit_id").reset_index(drop=True)
-
-
-def _intent(writers: Path, id_map: pd.DataFrame) -> pd.DataFrame:
-    frames = [pd.read_csv(f / "intent.csv", dtype=str) for f in sorted(writers.glob("writer_W*"))]
-    intent = pd.concat(frames, ignore_index=True).fillna("")
-    new_of = dict(zip(id_map.writer_unit_id, id_map.unit_id.map(_new_id), strict=True))
-    intent.insert(0, "writer_unit_id", intent["unit_id"])
-    intent["unit_id"] = intent["writer_unit_id"].map(new_of)
-    return intent.sort_values("unit_id").reset_index(drop=True)
 
 
 def main() -> None:
@@ -96,10 +54,10 @@ def main() -> None:
     splits = pd.read_csv(ANN / "splits.csv", dtype={"unit_id": str})
     id_map = pd.read_csv(args.coding / "id_map.csv", dtype=str)
 
-    new_units = _units(args.writers, id_map)
+    new_units = units_of(args.writers, id_map, ROUND)
     frames = []
     for session, letter in LETTERS.items():
-        frame = _read_codings(args.coding / f"coder_{session}" / "codings.csv")
+        frame = read_codings(args.coding / f"coder_{session}" / "codings.csv", ROUND)
         frame.insert(1, "coder", letter)
         frame.insert(2, "role", ROLES[session])
         frames.append(frame)
@@ -107,7 +65,7 @@ def main() -> None:
     primary = new_codings[new_codings.role == "primary"]
     assert set(primary.unit_id) == set(new_units.unit_id) and primary.unit_id.is_unique
 
-    adj = _read_codings(args.coding / "adjudicator_A6" / "adjudication.csv")
+    adj = read_codings(args.coding / "adjudicator_A6" / "adjudication.csv", ROUND)
     adj["adjudicator"] = "adjudicator_r6"
     adj = adj[["unit_id", *CODE_COLS, "adjudicator", "note"]]
 
@@ -121,7 +79,7 @@ def main() -> None:
     pd.concat([codings, new_codings], ignore_index=True).to_csv(ANN / "codings.csv", index=False)
     pd.concat([adjudication, adj], ignore_index=True).to_csv(ANN / "adjudication.csv", index=False)
     pd.concat([splits, new_splits], ignore_index=True).to_csv(ANN / "splits.csv", index=False)
-    _intent(args.writers, id_map).to_csv(ANN / "round6_writer_intent.csv", index=False)
+    writer_intent(args.writers, id_map, ROUND).to_csv(ANN / "round6_writer_intent.csv", index=False)
     print(
         f"added {len(new_units)} synthetic units, {len(new_codings)} codings, "
         f"{len(adj)} adjudications"

@@ -21,61 +21,19 @@ Usage: ``python scripts/add_round7.py [--writers /tmp/round7] [--coding /tmp/cod
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
+from shuffled_round import CODE_COLS, read_codings, writer_intent
+from shuffled_round import units as units_of
 
 ROOT = Path(__file__).resolve().parents[1]
+
 ANN = ROOT / "data" / "annotations"
-THEMES = ["shame", "abandonment", "regret"]
-CODE_COLS = ["stance", *THEMES]
 ROUND = 7
 # coder sessions -> coder letters (rounds 1-6 used A-AG)
 LETTERS = {"X7": "AH", "Y7": "AI"}
 ROLES = {"X7": "primary", "Y7": "second"}
-
-
-def _new_id(session_id: str) -> str:
-    return "syn7-" + session_id.removeprefix("r7-")
-
-
-def _read_codings(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"unit_id": str}, keep_default_na=False)
-    for t in THEMES:
-        frame[t] = frame[t].astype(int)
-    frame["unit_id"] = frame["unit_id"].map(_new_id)
-    return frame[["unit_id", *CODE_COLS, "note"]]
-
-
-def _units(writers: Path, id_map: pd.DataFrame) -> pd.DataFrame:
-    texts = {}
-    for folder in sorted(writers.glob("writer_W*")):
-        for line in (folder / "units.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                u = json.loads(line)
-                texts[u["unit_id"]] = u["text"]
-    rows = [
-        {
-            "unit_id": _new_id(m.unit_id),
-            "round": ROUND,
-            "doc_id": f"synthetic/{m.writer_unit_id.split('-')[0]}",
-            "source_type": m.source_type,
-            "sampling": f"synthetic:{m.genre}",
-            "text": texts[m.writer_unit_id],
-        }
-        for m in id_map.itertuples()
-    ]
-    return pd.DataFrame(rows).sort_values("unit_id").reset_index(drop=True)
-
-
-def _intent(writers: Path, id_map: pd.DataFrame) -> pd.DataFrame:
-    frames = [pd.read_csv(f / "intent.csv", dtype=str) for f in sorted(writers.glob("writer_W*"))]
-    intent = pd.concat(frames, ignore_index=True).fillna("")
-    new_of = dict(zip(id_map.writer_unit_id, id_map.unit_id.map(_new_id), strict=True))
-    intent.insert(0, "writer_unit_id", intent["unit_id"])
-    intent["unit_id"] = intent["writer_unit_id"].map(new_of)
-    return intent.sort_values("unit_id").reset_index(drop=True)
 
 
 def main() -> None:
@@ -92,10 +50,10 @@ def main() -> None:
     splits = pd.read_csv(ANN / "splits.csv", dtype={"unit_id": str})
     id_map = pd.read_csv(args.coding / "id_map.csv", dtype=str)
 
-    new_units = _units(args.writers, id_map)
+    new_units = units_of(args.writers, id_map, ROUND)
     frames = []
     for session, letter in LETTERS.items():
-        frame = _read_codings(args.coding / f"coder_{session}" / "codings.csv")
+        frame = read_codings(args.coding / f"coder_{session}" / "codings.csv", ROUND)
         frame.insert(1, "coder", letter)
         frame.insert(2, "role", ROLES[session])
         frames.append(frame)
@@ -104,7 +62,7 @@ def main() -> None:
         coded = new_codings[new_codings.role == role].unit_id
         assert set(coded) == set(new_units.unit_id) and coded.is_unique, role
 
-    adj = _read_codings(args.coding / "adjudicator_A7" / "adjudication.csv")
+    adj = read_codings(args.coding / "adjudicator_A7" / "adjudication.csv", ROUND)
     adj["adjudicator"] = "adjudicator_r7"
     adj = adj[["unit_id", *CODE_COLS, "adjudicator", "note"]]
 
@@ -113,7 +71,7 @@ def main() -> None:
     pd.concat([codings, new_codings], ignore_index=True).to_csv(ANN / "codings.csv", index=False)
     pd.concat([adjudication, adj], ignore_index=True).to_csv(ANN / "adjudication.csv", index=False)
     pd.concat([splits, new_splits], ignore_index=True).to_csv(ANN / "splits.csv", index=False)
-    _intent(args.writers, id_map).to_csv(ANN / "round7_writer_intent.csv", index=False)
+    writer_intent(args.writers, id_map, ROUND).to_csv(ANN / "round7_writer_intent.csv", index=False)
     print(
         f"added {len(new_units)} synthetic units, {len(new_codings)} codings, "
         f"{len(adj)} adjudications"
