@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from _paths import ROOT
 from discourse.annotations import load_annotations
 from discourse.cli import app
+from discourse.labels.training import choose_default
 
 FOLDER = ROOT / "data" / "annotations"
 
@@ -107,3 +109,31 @@ def test_interval_table_of_differences() -> None:
     diff = report.interval_table(differences=True)
     assert diff.labeler.tolist() == ["a - b"]
     assert diff.f1_none[0].startswith("+0.333 [")  # F1 of none: 1 - 2/3
+
+
+def _ev(stance: float, theme: float) -> SimpleNamespace:
+    return SimpleNamespace(stance=SimpleNamespace(macro_f1=stance), mean_theme_f1=theme)
+
+
+def test_default_prefers_a_fast_labeler_within_the_tolerance() -> None:
+    # combined and embed-logreg run a transformer; student and rules do not
+    dev = {
+        "combined": _ev(0.80, 0.80),
+        "embed-logreg": _ev(0.79, 0.80),
+        "student": _ev(0.79, 0.785),
+        "rules": _ev(0.60, 0.60),
+    }
+    names = list(dev)
+    assert choose_default(dev, names) == ("combined", "student")
+    # one score further off than the tolerance (theme 0.021 below): the most accurate stays
+    dev["student"] = _ev(0.81, 0.779)
+    assert choose_default(dev, names) == ("combined", "combined")
+    assert choose_default(dev, names, tolerance=0.05) == ("combined", "student")
+    # a fast labeler that is itself the most accurate is simply the default
+    dev["student"] = _ev(0.85, 0.85)
+    assert choose_default(dev, names) == ("student", "student")
+    # among several fast ones within the tolerance, the better one
+    dev = {"combined": _ev(0.62, 0.62), "student": _ev(0.60, 0.61), "rules": _ev(0.61, 0.61)}
+    assert choose_default(dev, list(dev)) == ("combined", "rules")
+    # no fast labeler among the names: the most accurate
+    assert choose_default(dev, ["combined"]) == ("combined", "combined")

@@ -79,6 +79,7 @@ def evaluation(config: PipelineConfig, codebook: Any, cache_dir: str | Path) -> 
         codebook,
         cache_dir=cache_dir,
         weights=config.label.weights,
+        embedding_backend=config.embeddings.labeler_backend(),
     )
     pred = labeler.predict(test["text"].tolist())
     intervals = bootstrap_intervals(

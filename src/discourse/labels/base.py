@@ -47,6 +47,8 @@ LABELER_CAPABILITIES = {
     "embedding_backend": "takes another embedding backend than MiniLM (embedding_backend=...)",
     "packaged_weights": "its weights fit in the package (one JSON file); else a folder saved "
     "outside it, so it cannot be the installed default",
+    "transformer": "runs a transformer encoder over every text it labels (slow on CPU); the "
+    "default prefers a labeler without one when it is as accurate (discourse train)",
 }
 
 #: All labelers by name; ``make_labeler(name)`` builds one.

@@ -206,6 +206,7 @@ class Match:
     uses_embeddings=False,
     embedding_backend=False,
     packaged_weights=True,
+    transformer=False,
 )
 class RuleLabeler(BaseLabeler):
     """Rules labeler over the codebook's patterns.

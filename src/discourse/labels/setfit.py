@@ -64,6 +64,7 @@ def make_pairs(
     uses_embeddings=True,
     embedding_backend=False,
     packaged_weights=False,
+    transformer=True,
 )
 class SetFitLabeler(EmbeddingLogReg):
     """Fine-tuned sentence encoder with logistic-regression heads.

@@ -340,6 +340,7 @@ def _fit_distilled(
     uses_embeddings=True,
     embedding_backend=True,
     packaged_weights=True,
+    transformer=False,
 )
 class StudentLabeler(CombinedLabeler):
     """``combined`` on static embeddings, trained on coded units plus teacher soft labels.

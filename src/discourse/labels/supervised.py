@@ -368,6 +368,7 @@ def _best_raw_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
     uses_embeddings=True,
     embedding_backend=True,
     packaged_weights=True,
+    transformer=True,
 )
 class EmbeddingLogReg(BaseLabeler):
     """Logistic regression on sentence embeddings.
@@ -857,6 +858,7 @@ class EmbeddingLogReg(BaseLabeler):
     uses_embeddings=True,
     embedding_backend=True,
     packaged_weights=True,
+    transformer=True,
 )
 class CombinedLabeler(EmbeddingLogReg):
     """Embeddings plus the rules labeler's scores (times ``rule_weight``) as features; evidence

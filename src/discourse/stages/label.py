@@ -63,7 +63,11 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
 
     codebook = load_codebook(cfg.label.codebook)
     spec = LabelerSpec(
-        cfg.label.labeler, cfg.label.codebook, cache, cfg.label.weights, cfg.embeddings.backend
+        cfg.label.labeler,
+        cfg.label.codebook,
+        cache,
+        cfg.label.weights,
+        cfg.embeddings.labeler_backend(),
     )
     source = pq.ParquetFile(stage / SEGMENTS)
     batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])

@@ -92,7 +92,9 @@ def embed_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
     size = 2_000
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     counts = {"segments": len(texts), "cache_hits": 0, "computed": 0}
-    for got in engine.map(embed_texts, batches, cache_dir=cache, backend=cfg.embeddings.backend):
+    for got in engine.map(
+        embed_texts, batches, cache_dir=cache, backend=cfg.embeddings.topic_backend()
+    ):
         counts["cache_hits"] += got["hits"]
         counts["computed"] += got["computed"]
     return counts

@@ -535,7 +535,7 @@ def _embed(texts: list[str], config: PipelineConfig, cache_dir: Any, embedder: A
     if embedder is None:
         from discourse.embedding_backends import make_embedder
 
-        embedder = make_embedder(config.embeddings.backend, cache_dir)
+        embedder = make_embedder(config.embeddings.topic_backend(), cache_dir)
     return embedder, embedder.encode(texts)
 
 
