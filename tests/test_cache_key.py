@@ -80,3 +80,13 @@ def test_tags_depend_on_key_purpose_and_parts() -> None:
     assert not verify(key, "embedding-shard", [b"a", b"bc"], tag)  # parts are length-prefixed
     for bad in (None, 3, "", "é" * 64, tag.upper()):
         assert not verify(key, "embedding-shard", [b"ab", b"c"], bad)
+
+
+def test_an_unwritable_key_folder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv(ENV_VAR, str(blocker / "cache.key"))  # its folder cannot be made
+    with pytest.raises(ConfigError, match="cannot create the cache key.*DISCOURSE_CACHE_KEY_FILE"):
+        cache_key()

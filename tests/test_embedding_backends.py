@@ -296,6 +296,11 @@ def _symlink_weights(folder: Path) -> None:
     (folder / "model.safetensors").symlink_to(outside)
 
 
+def _replace_with_file(folder: Path) -> None:
+    shutil.rmtree(folder)
+    folder.write_text("not a model")
+
+
 def _other_key(folder: Path) -> None:
     """The same model built by someone else (another cache key)."""
     shutil.rmtree(folder)
@@ -318,6 +323,7 @@ def _other_key(folder: Path) -> None:
         (_garble_meta, "unreadable"),
         (_symlink_weights, "symbolic link"),
         (_other_key, "HMAC"),
+        (_replace_with_file, "not a folder"),
     ],
 )
 def test_untrusted_stored_model_is_rebuilt(

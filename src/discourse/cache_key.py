@@ -102,11 +102,17 @@ def cache_key() -> bytes:
     Raises
     ------
     ConfigError
-        The key file exists but does not hold a key (edited or truncated), or cannot be read.
+        The key file cannot be created or read, or does not hold a key (edited or truncated).
     """
     path = key_path()
     if not path.exists():
-        _create(path)
+        try:
+            _create(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the cache key {path}: {exc}; set ${ENV_VAR} to a key file in "
+                "a writable folder"
+            ) from None
     text = ""
     for attempt in range(10):  # an O_EXCL writer may still be writing its 65 bytes
         try:

@@ -185,7 +185,7 @@ def verify_model_dir(folder: str | Path) -> str | None:
     if folder.is_symlink():
         return "the folder is a symbolic link"
     if not folder.is_dir():
-        return "the folder does not exist"
+        return "not a folder" if folder.exists() else "the folder does not exist"
     meta_path = folder / META_FILE
     if meta_path.is_symlink() or not meta_path.is_file():
         return f"{META_FILE} is missing"
@@ -276,7 +276,10 @@ def _discard(folder: Path, reason: str) -> None:
         os.rename(folder, trash)
     except FileNotFoundError:  # another process removed it first
         return
-    shutil.rmtree(trash, ignore_errors=True)
+    if trash.is_dir():
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        trash.unlink(missing_ok=True)
 
 
 # -- minilm-static: model2vec distillation -------------------------------------------------------
