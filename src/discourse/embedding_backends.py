@@ -188,7 +188,7 @@ def verify_model_dir(folder: str | Path) -> str | None:
         return "not a folder" if folder.exists() else "the folder does not exist"
     meta_path = folder / META_FILE
     if meta_path.is_symlink() or not meta_path.is_file():
-        return f"{META_FILE} is missing"
+        return f"{META_FILE} is missing or a symbolic link"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
