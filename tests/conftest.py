@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from _paths import FIXTURES, SEEDS, TEST_SALT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cache key of this test session (``$DISCOURSE_CACHE_KEY_FILE``), so no test creates or
+    reads the real ``~/.config/discourse/cache.key``; child processes inherit it."""
+    path = tmp_path_factory.mktemp("cache_key") / "cache.key"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DISCOURSE_CACHE_KEY_FILE", str(path))
+        yield path
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ distillation of the full MiniLM (about two minutes) is measured in benchmarks/be
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -88,7 +92,7 @@ def test_cache_stores_vectors_of_any_dimension(tmp_path: Path) -> None:
 
 def test_edited_or_foreign_cache_shards_are_not_used(tmp_path: Path) -> None:
     """The cache sits in an output folder others may write to: an edited shard, a shard
-    without the checksum written with it, and an unreadable one are ignored and re-embedded."""
+    without the HMAC written with it, and an unreadable one are ignored and re-embedded."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -97,7 +101,7 @@ def test_edited_or_foreign_cache_shards_are_not_used(tmp_path: Path) -> None:
     (shard,) = (tmp_path / "fake-16").rglob("shard-*.parquet")
     table = pq.read_table(shard)
     vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False))
-    vecs[0] = -vecs[0]  # an edited vector, the old checksum kept
+    vecs[0] = -vecs[0]  # an edited vector, the old HMAC kept
     edited = pa.table(
         {"key": table.column("key"), "vector": pa.array(list(vecs), type=table.schema[1].type)}
     ).replace_schema_metadata(table.schema.metadata)
@@ -105,13 +109,61 @@ def test_edited_or_foreign_cache_shards_are_not_used(tmp_path: Path) -> None:
     again = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
     np.testing.assert_array_equal(again.encode(TEXTS), want)
     assert again.stats == {"hits": 0, "computed": len(TEXTS), "rejected_shards": 1}
-    pq.write_table(edited.replace_schema_metadata({}), shard)  # no checksum at all
+    pq.write_table(edited.replace_schema_metadata({}), shard)  # no HMAC at all
     third = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
     np.testing.assert_array_equal(third.encode(TEXTS), want)
     shard.write_bytes(b"not parquet")
     fourth = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
     np.testing.assert_array_equal(fourth.encode(TEXTS), want)
     assert fourth.stats["rejected_shards"] == 1 and fourth.stats["computed"] == len(TEXTS)
+
+
+def _rewrite_shard(shard: Path, negate_first: bool, metadata: dict[bytes, bytes] | None) -> None:
+    """Rewrite a shard with its first vector negated and the given schema metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(shard)
+    vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False))
+    if negate_first:
+        vecs[0] = -vecs[0]
+    keys = table.column("key").to_pylist()
+    if metadata is None:  # a plain SHA-256 of the edited content, as anyone can compute it
+        h = hashlib.sha256()
+        for key in keys:
+            h.update(key.encode("utf-8") + b"\x00")
+        h.update(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
+        digest = h.hexdigest().encode()
+        metadata = {b"discourse_sha256": digest, b"discourse_hmac_sha256": digest}
+    edited = pa.table(
+        {"key": keys, "vector": pa.array(list(vecs), type=table.schema[1].type)}
+    ).replace_schema_metadata(metadata)
+    pq.write_table(edited, shard)
+
+
+def test_shard_edited_with_a_recomputed_checksum_is_rejected(tmp_path: Path) -> None:
+    first = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    want = first.encode(TEXTS)
+    (shard,) = (tmp_path / "fake-16").rglob("shard-*.parquet")
+    _rewrite_shard(shard, negate_first=True, metadata=None)
+    again = EmbeddingCache(tmp_path, model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(again.encode(TEXTS), want)
+    assert again.stats == {"hits": 0, "computed": len(TEXTS), "rejected_shards": 1}
+
+
+def test_shard_written_under_another_key_is_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCOURSE_CACHE_KEY_FILE", str(tmp_path / "someone-else.key"))
+    want = EmbeddingCache(tmp_path / "c", model=_FakeModel(), model_id="fake-16").encode(TEXTS)
+    monkeypatch.setenv("DISCOURSE_CACHE_KEY_FILE", str(tmp_path / "mine.key"))
+    mine = EmbeddingCache(tmp_path / "c", model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(mine.encode(TEXTS), want)
+    assert mine.stats == {"hits": 0, "computed": len(TEXTS), "rejected_shards": 1}
+    # the shard written again under this key is used by the next run with it
+    reused = EmbeddingCache(tmp_path / "c", model=_FakeModel(), model_id="fake-16")
+    np.testing.assert_array_equal(reused.encode(TEXTS), want)
+    assert reused.stats["hits"] == len(TEXTS) and reused.stats["computed"] == 0
 
 
 class _Tokenizer:
@@ -179,6 +231,186 @@ def test_derived_model_folder_is_under_cache_dir(tmp_path: Path) -> None:
     folder = embedding_backends.get("minilm-static").folder(tmp_path)
     assert folder == tmp_path / "models" / embedding_backends.get("minilm-static").model_id
     assert embedding_backends.get("minilm").folder(tmp_path) is None
+
+
+# -- stored models are verified before loading --------------------------------------------------
+
+
+class _FakeBuild:
+    """A deterministic "model build": one weights file and one file in a sub-folder."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, target: Path) -> Path:
+        self.calls += 1
+
+        def build(folder: Path) -> dict:
+            (folder / "model.safetensors").write_bytes(b"weights" * 100)
+            (folder / "1_Pooling").mkdir()
+            (folder / "1_Pooling" / "config.json").write_text("{}")
+            return {"backend": "fake"}
+
+        return _publish_dir(build, target)
+
+
+def _fake_load(folder: Path) -> bytes:
+    return (folder / "model.safetensors").read_bytes()
+
+
+def _edit_weights_and_hashes(folder: Path) -> None:
+    """Edit the weights and update their SHA-256 in the metadata; the HMAC is kept."""
+    (folder / "model.safetensors").write_bytes(b"evil" * 100)
+    meta = read_meta(folder)
+    meta["files"]["model.safetensors"] = hashlib.sha256(b"evil" * 100).hexdigest()
+    (folder / META_FILE).write_text(json.dumps(meta))
+
+
+def _edit_weights_and_drop_hmac(folder: Path) -> None:
+    _edit_weights_and_hashes(folder)
+    meta = read_meta(folder)
+    del meta["hmac"]
+    (folder / META_FILE).write_text(json.dumps(meta))
+
+
+def _edit_weights_only(folder: Path) -> None:
+    (folder / "model.safetensors").write_bytes(b"evil" * 100)
+
+
+def _add_file(folder: Path) -> None:
+    (folder / "extra.json").write_text("{}")
+
+
+def _remove_file(folder: Path) -> None:
+    (folder / "1_Pooling" / "config.json").unlink()
+
+
+def _garble_meta(folder: Path) -> None:
+    (folder / META_FILE).write_text("{not json")
+
+
+def _symlink_weights(folder: Path) -> None:
+    outside = folder.parents[3] / "outside.safetensors"
+    outside.write_bytes(b"weights" * 100)  # the same bytes: still a link to outside the cache
+    (folder / "model.safetensors").unlink()
+    (folder / "model.safetensors").symlink_to(outside)
+
+
+def _replace_with_file(folder: Path) -> None:
+    shutil.rmtree(folder)
+    folder.write_text("not a model")
+
+
+def _other_key(folder: Path) -> None:
+    """The same model built by someone else (another cache key)."""
+    shutil.rmtree(folder)
+    key = os.environ["DISCOURSE_CACHE_KEY_FILE"]
+    os.environ["DISCOURSE_CACHE_KEY_FILE"] = key + ".other"
+    try:
+        _FakeBuild()(folder)
+    finally:
+        os.environ["DISCOURSE_CACHE_KEY_FILE"] = key
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (_edit_weights_and_hashes, "HMAC"),
+        (_edit_weights_and_drop_hmac, "HMAC"),
+        (_edit_weights_only, "model.safetensors does not match its SHA-256"),
+        (_add_file, "not listed ['extra.json']"),
+        (_remove_file, "missing ['1_Pooling/config.json']"),
+        (_garble_meta, "unreadable"),
+        (_symlink_weights, "symbolic link"),
+        (_other_key, "HMAC"),
+        (_replace_with_file, "not a folder"),
+    ],
+)
+def test_untrusted_stored_model_is_rebuilt(
+    tamper, reason: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A derived model stored in the output folder's cache is loaded only if it verifies;
+    otherwise it is removed, with a warning giving the reason, and built again."""
+    from discourse.embedding_backends import _load_derived, verify_model_dir
+
+    build = _FakeBuild()
+    load = _load_derived(build, _fake_load)
+    folder = model_dir(tmp_path / "out" / "cache", "fake-model")
+    assert load(folder) == b"weights" * 100 and build.calls == 1
+    assert verify_model_dir(folder) is None
+    assert load(folder) == b"weights" * 100 and build.calls == 1  # a verified folder is reused
+    tamper(folder)
+    assert reason in (verify_model_dir(folder) or "")
+    with caplog.at_level(logging.WARNING, logger="discourse.embedding_backends"):
+        assert load(folder) == b"weights" * 100
+    assert build.calls == 2
+    assert f"not loading the stored model in {folder}" in caplog.text and reason in caplog.text
+    assert verify_model_dir(folder) is None
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["fake-model"]  # no trash left
+    outside = tmp_path / "outside.safetensors"
+    assert not outside.exists() or outside.read_bytes() == b"weights" * 100
+
+
+def test_a_symlinked_model_folder_is_unlinked_not_followed(tmp_path: Path) -> None:
+    from discourse.embedding_backends import _load_derived
+
+    elsewhere = tmp_path / "precious"
+    elsewhere.mkdir()
+    (elsewhere / "model.safetensors").write_bytes(b"keep me")
+    folder = model_dir(tmp_path / "cache", "fake-model")
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    build = _FakeBuild()
+    assert _load_derived(build, _fake_load)(folder) == b"weights" * 100
+    assert not folder.is_symlink() and build.calls == 1
+    assert (elsewhere / "model.safetensors").read_bytes() == b"keep me"
+
+
+def test_nothing_is_deleted_through_a_symlinked_models_folder(tmp_path: Path) -> None:
+    from discourse.embedding_backends import _load_derived
+    from discourse.errors import InputError
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "fake-model").mkdir(parents=True)
+    (elsewhere / "fake-model" / "data.txt").write_text("keep me")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "models").symlink_to(elsewhere, target_is_directory=True)
+    build = _FakeBuild()
+    with pytest.raises(InputError, match="not removed automatically"):
+        _load_derived(build, _fake_load)(model_dir(tmp_path / "cache", "fake-model"))
+    assert (elsewhere / "fake-model" / "data.txt").read_text() == "keep me" and build.calls == 0
+
+
+def test_direct_loaders_refuse_an_untrusted_folder(tmp_path: Path) -> None:
+    from discourse.errors import InputError
+
+    folder = _FakeBuild()(tmp_path / "models" / "m")
+    _edit_weights_and_hashes(folder)
+    load_onnx.cache_clear()
+    load_static.cache_clear()
+    with pytest.raises(InputError, match="cannot be trusted: the HMAC"):
+        load_onnx(folder)
+    with pytest.raises(InputError, match="cannot be trusted: the HMAC"):
+        load_static(folder)
+    with pytest.raises(FileNotFoundError):
+        load_static(tmp_path / "nothing")
+
+
+def test_large_model_verdict_is_remembered_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-user mpnet model (440 MB) is hashed once per process while unchanged."""
+    import discourse.embedding_backends as eb
+
+    folder = _FakeBuild()(tmp_path / "models" / "big")
+    calls = []
+    real = eb.verify_model_dir
+    monkeypatch.setattr(eb, "verify_model_dir", lambda f: calls.append(f) or real(f))
+    assert eb._verify_once(folder) is None and eb._verify_once(folder) is None
+    assert len(calls) == 1
+    (folder / "model.safetensors").write_bytes(b"changed, and of another size")
+    assert "does not match its SHA-256" in eb._verify_once(folder)
+    assert len(calls) == 2
 
 
 # -- derived models from a tiny BERT -----------------------------------------------------------

