@@ -17,7 +17,9 @@ from discourse.errors import InputError, MissingInputError
 from discourse.labels.base import BaseLabeler, labelers, make_labeler, output_columns
 
 __all__ = [
+    "PROFILE_COLUMNS",
     "LabelerSpec",
+    "StanceCounts",
     "build_labeler",
     "label_table",
     "label_texts",
@@ -175,29 +177,85 @@ def label_table(frame: pd.DataFrame, text_column: str, labeler: BaseLabeler) -> 
     return pd.concat([kept, labels.reset_index(drop=True)], axis=1)
 
 
+PROFILE_COLUMNS = ["doc_id", "source_type", "boilerplate", "duplicate_of"]
+
+
+class StanceCounts:
+    """Stance counts per document and per source type, added batch by batch.
+
+    :meth:`add` reduces a batch of labelled segments to its counts per group, so a run keeps
+    one small row per document and source type, not the segments; :meth:`profiles` turns the
+    counts into the shares :func:`stance_profiles` returns (which goes through this class).
+    Boilerplate segments and exact duplicates are left out.
+    """
+
+    GROUPS = ("doc_id", "source_type")
+
+    def __init__(self, codebook: Codebook | None = None) -> None:
+        self.stance_labels = list((codebook or load_codebook()).stance_labels)
+        self._parts: dict[str, list[pd.DataFrame]] = {by: [] for by in self.GROUPS}
+
+    def add(self, segments: pd.DataFrame, stances: Any = None) -> None:
+        """Count one batch: ``segments`` has :data:`PROFILE_COLUMNS` and ``stance`` (or the
+        stances come as ``stances``, one per row, in the same order)."""
+        df = segments[PROFILE_COLUMNS + ([] if stances is not None else ["stance"])]
+        if stances is not None:
+            df = df.assign(stance=list(stances))
+        df = df[~df.boilerplate & df.duplicate_of.isna()]
+        if df.empty:
+            return
+        for by in self.GROUPS:
+            parts = self._parts[by]
+            parts.append(pd.crosstab(df[by], df.stance))
+            if len(parts) >= 64:  # fold the partial counts now and then
+                parts[:] = [self._counts(by)]
+
+    def _counts(self, by: str) -> pd.DataFrame:
+        parts = self._parts[by]
+        if len(parts) == 1:
+            return parts[0]
+        merged = pd.concat(parts).fillna(0).astype("int64")
+        return merged.groupby(level=0, sort=True).sum()
+
+    def profiles(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Share of each stance per document and per source type, with ``n`` segments each."""
+        out = []
+        for by in self.GROUPS:
+            if self._parts[by]:
+                counts = self._counts(by)
+            else:  # no counted segment: what a cross tabulation of nothing gives
+                none = pd.Series([], dtype=object, name=by)
+                counts = pd.crosstab(none, pd.Series([], dtype=object, name="stance"))
+            out.append(_shares(counts, self.stance_labels))
+        return out[0], out[1]
+
+
+def _shares(counts: pd.DataFrame, stance_labels: list[str]) -> pd.DataFrame:
+    """Profile rows from stance counts per group (index: the group; columns: stances)."""
+    counts = counts.reindex(columns=stance_labels, fill_value=0)
+    shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
+    shares.columns = [f"share_{c}" for c in shares.columns]
+    out = shares.round(6)
+    out.insert(0, "n", counts.sum(axis=1))
+    return out.reset_index()
+
+
 def stance_profiles(
     segments: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of each stance per document and per source type.
 
     Boilerplate segments and exact duplicates are left out (they are not the discourse); the
-    ``n`` column gives the number of segments each share is computed on.
+    ``n`` column gives the number of segments each share is computed on. The whole-table form
+    of :class:`StanceCounts` (which the label stage feeds batch by batch).
     """
-    cb = codebook or load_codebook()
-    df = segments[["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"]].merge(
-        labels[["segment_id", "stance"]], on="segment_id"
+    counts = StanceCounts(codebook)
+    counts.add(
+        segments[["segment_id", *PROFILE_COLUMNS]].merge(
+            labels[["segment_id", "stance"]], on="segment_id"
+        )
     )
-    df = df[~df.boilerplate & df.duplicate_of.isna()]
-
-    def profile(by: str) -> pd.DataFrame:
-        counts = pd.crosstab(df[by], df.stance).reindex(columns=cb.stance_labels, fill_value=0)
-        shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
-        shares.columns = [f"share_{c}" for c in shares.columns]
-        out = shares.round(6)
-        out.insert(0, "n", counts.sum(axis=1))
-        return out.reset_index()
-
-    return profile("doc_id"), profile("source_type")
+    return counts.profiles()
 
 
 def label_columns(codebook: Codebook) -> list[str]:

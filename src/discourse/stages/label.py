@@ -57,9 +57,14 @@ class LabelStage:
 
 def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) -> dict[str, Any]:
     """Label every segment in row-group batches (with the engine); write ``labels.parquet``
-    and the stance profiles."""
+    and the stance profiles.
+
+    The columns the profiles need are read in the same batches as the texts and reduced to
+    counts per document and source type batch by batch (:class:`StanceCounts`), so memory
+    does not grow with the number of segments.
+    """
     from discourse.codebook import load_codebook
-    from discourse.labels.stage import LabelerSpec, label_texts, stance_profiles
+    from discourse.labels.stage import PROFILE_COLUMNS, LabelerSpec, StanceCounts, label_texts
 
     codebook = load_codebook(cfg.label.codebook)
     spec = LabelerSpec(
@@ -70,13 +75,17 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
         cfg.embeddings.labeler_backend(),
     )
     source = pq.ParquetFile(stage / SEGMENTS)
-    batches = source.iter_batches(batch_size=ROW_GROUP, columns=["segment_id", "text"])
-    ids: list[list[str]] = []
+    batches = source.iter_batches(
+        batch_size=ROW_GROUP, columns=["segment_id", "text", *PROFILE_COLUMNS]
+    )
+    pending: list[pa.RecordBatch | None] = []  # each batch's other columns, until labelled
 
     def texts() -> Any:
         for batch in batches:
-            ids.append(batch.column("segment_id").to_pylist())
+            pending.append(batch.drop_columns(["text"]))
             yield batch.column("text").to_pylist()
+
+    profiles = StanceCounts(codebook)
 
     stance_counts: Counter[str] = Counter()
     theme_counts: Counter[str] = Counter()
@@ -85,8 +94,10 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
     with atomic_path(stage / LABELS) as tmp:
         try:
             for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
-                labels.insert(0, "segment_id", ids[i])
-                ids[i] = []
+                batch, pending[i] = pending[i], None
+                assert batch is not None
+                labels.insert(0, "segment_id", batch.column("segment_id").to_pylist())
+                profiles.add(batch.select(PROFILE_COLUMNS).to_pandas(), labels["stance"])
                 if writer is None:
                     table = pa.Table.from_pandas(labels, preserve_index=False)
                     writer = pq.ParquetWriter(tmp, table.schema)
@@ -104,12 +115,7 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
         finally:
             if writer is not None:
                 writer.close()
-    seg = pq.read_table(
-        stage / SEGMENTS,
-        columns=["segment_id", "doc_id", "source_type", "boilerplate", "duplicate_of"],
-    ).to_pandas()
-    stances = pq.read_table(stage / LABELS, columns=["segment_id", "stance"]).to_pandas()
-    by_doc, by_source = stance_profiles(seg, stances, codebook)
+    by_doc, by_source = profiles.profiles()
     write_text(by_doc.to_csv(index=False, float_format="%.6f"), stage / STANCE_PROFILE_DOCUMENTS)
     write_text(
         by_source.to_csv(index=False, float_format="%.6f"),
