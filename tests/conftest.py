@@ -23,6 +23,8 @@ def cache_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("cache_key") / "cache.key"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DISCOURSE_CACHE_KEY_FILE", str(path))
+        # models stored once per user (minilm-static, mpnet) go to this session's folder too
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user_cache")))
         yield path
 
 

@@ -227,10 +227,18 @@ def test_publish_is_atomic(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["m"]
 
 
-def test_derived_model_folder_is_under_cache_dir(tmp_path: Path) -> None:
-    folder = embedding_backends.get("minilm-static").folder(tmp_path)
-    assert folder == tmp_path / "models" / embedding_backends.get("minilm-static").model_id
+def test_derived_model_folder_is_under_cache_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = embedding_backends.get("minilm-onnx-int8").folder(tmp_path)
+    assert folder == tmp_path / "models" / embedding_backends.get("minilm-onnx-int8").model_id
     assert embedding_backends.get("minilm").folder(tmp_path) is None
+    # the static model (the default labeler's) is stored once per user, not per run folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    static = embedding_backends.get("minilm-static")
+    assert static.folder(tmp_path / "run") == tmp_path / "user" / "discourse" / "models" / (
+        static.model_id
+    )
 
 
 # -- stored models are verified before loading --------------------------------------------------
@@ -496,7 +504,8 @@ def test_registry_loads_stored_static_model_offline(
     tiny_static: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = embedding_backends.get("minilm-static")
-    shutil.copytree(tiny_static[0], model_dir(tmp_path, backend.model_id))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    shutil.copytree(tiny_static[0], backend.folder(tmp_path))
     _block_network(monkeypatch)
     load_static.cache_clear()
     model, model_id = get_backend("minilm-static", tmp_path)

@@ -660,6 +660,9 @@ def _builtin_backends() -> dict[str, EmbeddingBackend]:
             "model2vec static model distilled locally from the shipped MiniLM (256 dims)",
             _load_derived(distill_static, load_static),
             distill_static,
+            # built once per user (about 15 s), not once per output folder: the default
+            # labeler and topic models embed with it
+            per_user=True,
         ),
         "minilm-onnx-int8": EmbeddingBackend(
             "minilm-onnx-int8",
