@@ -8,7 +8,7 @@ For each corpus (``bundled`` is ``data/raw``; ``10k``, ``100k``, ``1M``, or any 
 synthetic corpus of about that many segments from ``benchmarks/make_corpus.py``, made once and
 kept under ``--work``), in a fresh subprocess each:
 
-1. **ours**: ``discourse.pipeline.run`` with the rules labeler, topics and figures off. Seconds
+1. **ours**: ``discourse.pipeline.run`` with the rules labeler (``--labeler``), topics and figures off. Seconds
    per stage come from the run's manifest; peak memory per stage from a background thread that
    samples the RSS of the whole process tree (psutil) every ``--sample-interval`` seconds and
    files each sample under the stage announced last by ``on_stage``.
@@ -53,7 +53,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "3m": 3_000_000}
 PACKAGES = (
     "discourse",
     "spacy",
@@ -216,7 +216,7 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
     cfg = config_from_dict(
         {
             "privacy": {"salt": "benchmark"},
-            "label": {"labeler": "rules"},
+            "label": {"labeler": args.labeler},
             "topics": {"enabled": args.topics},
             "analysis": {"enabled": False},
         }
@@ -420,6 +420,7 @@ def child_main(argv: list[str]) -> None:
     ap.add_argument("--output", type=Path)
     ap.add_argument("--segments", type=Path)
     ap.add_argument("--topics", action="store_true")
+    ap.add_argument("--labeler", default="rules")
     ap.add_argument("--max-words", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--sample-interval", type=float, default=0.05)
@@ -461,6 +462,8 @@ def spawn(kind: str, result: Path, args: argparse.Namespace, *extra: str) -> dic
         str(int(args.max_rss_gb * 2**30)),
         *extra,
     ]
+    if kind == "ours":
+        cmd += ["--labeler", args.labeler]
     env = {**os.environ, **CHILD_ENV}
     result.unlink(missing_ok=True)
     load = [round(x, 2) for x in os.getloadavg()]
@@ -926,6 +929,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--naive-max-words", type=int, default=1_000_000)
     ap.add_argument("--no-naive", action="store_true", help="only our pipeline")
+    ap.add_argument(
+        "--labeler",
+        default="rules",
+        help="our pipeline's labeler (rules, as in the results before issue 21; 'default' is "
+        "the installed default, the student)",
+    )
     ap.add_argument("--max-rss-gb", type=float, default=12.0, help="abort a run above this")
     ap.add_argument("--timeout", type=float, default=0, help="seconds per run (0: none)")
     ap.add_argument("--sample-interval", type=float, default=0.05)
