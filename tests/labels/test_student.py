@@ -264,3 +264,15 @@ def test_registered_with_the_static_backend_by_default() -> None:
     assert StudentLabeler(embedding_backend="minilm-onnx-int8").embedding_backend == (
         "minilm-onnx-int8"
     )
+
+
+def test_distillation_data_default_to_the_checkout_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _paths import ROOT
+    from discourse.labels.student import _checkout_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert _checkout_dir(None, "data/raw") == ROOT / "data" / "raw"
+    assert _checkout_dir(None, "data/annotations") == ROOT / "data" / "annotations"
+    assert _checkout_dir(tmp_path / "mine", "data/raw") == tmp_path / "mine"

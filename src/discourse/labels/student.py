@@ -327,6 +327,21 @@ def _fit_distilled(
     return fitted, best_c, best_p
 
 
+def _checkout_dir(given: str | Path | None, default: str) -> Path:
+    """``given``, else ``default`` inside the project checkout (not the working directory)."""
+    if given is not None:
+        return Path(given)
+    from discourse.config import project_root
+
+    root = project_root()
+    if root is None:
+        raise InputError(
+            f"no project checkout to find {default} in (the package is installed without one); "
+            "pass corpus_dir and annotations_dir to distil the student"
+        )
+    return root / default
+
+
 # -- the labeler -------------------------------------------------------------------------------
 @labelers.register(
     "student",
@@ -363,9 +378,10 @@ class StudentLabeler(CombinedLabeler):
     teacher
         A fitted teacher object instead (tests); overrides ``teacher_weights``.
     corpus_dir
-        The corpus whose segments form the unlabelled pool (default: the bundled ``data/raw``).
+        The corpus whose segments form the unlabelled pool (default: ``data/raw`` of the
+        checkout the package is installed from, whatever the working directory).
     annotations_dir
-        The coded units excluded from the pool (default: ``data/annotations``).
+        The coded units excluded from the pool (default: the checkout's ``data/annotations``).
     unlabelled
         The unlabelled pool itself, a frame with ``text`` (and optionally ``doc_key``) instead
         of ``corpus_dir`` (tests); it is filtered by :func:`unlabelled_pool` all the same.
@@ -395,8 +411,8 @@ class StudentLabeler(CombinedLabeler):
         teacher_weight: float | None = None,
         teacher_weights: str | Path | None = None,
         teacher: CombinedLabeler | None = None,
-        corpus_dir: str | Path = "data/raw",
-        annotations_dir: str | Path = "data/annotations",
+        corpus_dir: str | Path | None = None,
+        annotations_dir: str | Path | None = None,
         unlabelled: pd.DataFrame | None = None,
         units: pd.DataFrame | None = None,
     ) -> None:
@@ -443,7 +459,7 @@ class StudentLabeler(CombinedLabeler):
             return self.units
         from discourse.annotations import load_annotations
 
-        ann = load_annotations(Path(self.annotations_dir), self._cb())
+        ann = load_annotations(_checkout_dir(self.annotations_dir, "data/annotations"), self._cb())
         units = ann.units[["unit_id", "text"]].copy()
         if ann.splits is not None:
             units = units.merge(ann.splits[["unit_id", "split"]], on="unit_id", how="left")
@@ -459,7 +475,7 @@ class StudentLabeler(CombinedLabeler):
             if "doc_key" not in segments.columns:
                 segments["doc_key"] = ""
         else:
-            segments = corpus_segments(self.corpus_dir)
+            segments = corpus_segments(_checkout_dir(self.corpus_dir, "data/raw"))
         pool = unlabelled_pool(segments, self._coded_units())
         english = [bool(t.strip()) and detect_language(t) == "en" for t in pool["text"]]
         return pool[english].reset_index(drop=True)
