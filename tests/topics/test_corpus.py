@@ -118,3 +118,20 @@ def test_short_label_skips_words_inside_chosen_phrases() -> None:
     assert short_label(["no contact rule", "rule", "energy", "no contact", "pull"]) == (
         "no contact rule, energy, pull"
     )
+
+
+def test_analyzer_memo_gives_the_same_terms() -> None:
+    from discourse.topics.corpus import PhraseAnalyzer
+
+    text = "No contact is hard. I did not text him, and I let go of the rule."
+    first = PhraseAnalyzer()
+    terms = first(text)
+    assert terms == first._terms(text)
+    # a new analyzer with the same settings shares the memo; the terms are a fresh list
+    second = PhraseAnalyzer()
+    assert second._memo is first._memo and text in second._memo
+    got = second(text)
+    got.append("x")
+    assert second(text) == terms
+    # other settings, other memo
+    assert PhraseAnalyzer(n_gram_range=(1, 1))._memo is not first._memo

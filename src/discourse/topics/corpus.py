@@ -130,6 +130,13 @@ _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 _TOKEN = re.compile(r"(?u)\b[^\W\d_]{2,}\b|[.!?;:,()\n]")  # punctuation: n-gram break
 
 
+_MEMOS: dict[tuple, dict[str, tuple[str, ...]]] = {}
+
+
+def _memo_for(key: tuple) -> dict[str, tuple[str, ...]]:
+    return _MEMOS.setdefault(key, {})
+
+
 class PhraseAnalyzer:
     """``text -> terms`` for scikit-learn vectorizers (``analyzer=``); see the module docstring.
 
@@ -154,6 +161,17 @@ class PhraseAnalyzer:
         self.pseudonym_prefix = pseudonym_prefix
         self._stop = STOP_WORDS | FORUM_STOP_WORDS | set(self.extra_stop_words)
         self._pre = preprocessor(pseudonym_prefix)
+        self._memo = _memo_for(self._memo_key())
+
+    #: texts whose terms are remembered per analyzer setting (shared by every analyzer with the
+    #: same parameters in the process): the topic stage vectorises the same segments about 20
+    #: times (k choice, generic-word passes, seeds, baseline) with new analyzers, and tokenising
+    #: was half its time; past this many the memo is emptied and refilled (terms never depend
+    #: on it)
+    MEMO_TEXTS = 20_000
+
+    def _memo_key(self) -> tuple:
+        return (self.n_gram_range, tuple(self.extra_stop_words), self.pseudonym_prefix)
 
     def tokens(self, text: str) -> list[str]:
         """Words of ``text`` in order (stop words included), field phrases as one word, and
@@ -162,6 +180,14 @@ class PhraseAnalyzer:
         return _join_phrases(_TOKEN.findall(text))
 
     def __call__(self, text: str) -> list[str]:
+        terms = self._memo.get(text)
+        if terms is None:
+            if len(self._memo) >= self.MEMO_TEXTS:
+                self._memo.clear()
+            terms = self._memo[text] = tuple(self._terms(text))
+        return list(terms)
+
+    def _terms(self, text: str) -> list[str]:
         words = self.tokens(text)
         stop = self._stop
         keep = [w not in stop and w[0].isalpha() for w in words]
