@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,6 +93,13 @@ def test_stage_outputs_metrics_and_views(data, tmp_path: Path) -> None:
         assert m["npmi_top10"] > 0.3  # theme words co-occur; shared words are independent
         assert 0 < m["diversity_top25"] <= 1
         assert len(m["stability_ari_matrix"]) == 3
+        # each seed's fit is measured too; the reported fit is one of them
+        for key in ("npmi_top10", "diversity_top25"):
+            values = [r[key] for r in m["per_seed"]]
+            spread = m[f"{key}_over_seeds"]
+            assert spread["mean"] == pytest.approx(sum(values) / 3, abs=1e-6)
+            assert spread["min"] <= m[key] + 1e-6 and m[key] - 1e-6 <= spread["max"]
+            assert spread["sd"] == pytest.approx(float(np.std(values, ddof=1)), abs=1e-6)
 
     info_csv = pd.read_csv(tmp_path / "topic_info.csv")
     assert set(info_csv.model) == {"bertopic", "nmf"}

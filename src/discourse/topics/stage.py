@@ -131,7 +131,7 @@ class TopicRun:
 
     def words(self) -> dict[int, list[str]]:
         """The selected fit's c-TF-IDF (or component) words per topic, outliers left out."""
-        return {t: [w for w, _ in ws] for t, ws in self.model.topic_words_.items() if t != -1}
+        return _fit_words(self.model)
 
 
 @dataclass
@@ -159,17 +159,41 @@ def _mean(values: dict[int, float]) -> float | None:
     return float(np.mean(list(values.values()))) if values else None
 
 
-def _per_seed(run: TopicRun) -> list[dict[str, Any]]:
-    return [
-        {
-            "seed": s,
-            "n_topics": int(f.n_topics_),
-            "outlier_rate": float((f.labels_ == -1).mean()),
-            **({"clusterer": f.clusterer_} if hasattr(f, "clusterer_") else {}),
-            **({"converged": f.converged_} if hasattr(f, "converged_") else {}),
-        }
-        for s, f in zip(run.seeds, run.fits)
-    ]
+def _fit_words(fit: Any) -> dict[int, list[str]]:
+    """A fit's c-TF-IDF (or component) words per topic, outliers left out."""
+    return {t: [w for w, _ in ws] for t, ws in fit.topic_words_.items() if t != -1}
+
+
+def _per_seed(run: TopicRun, corpus: _Corpus) -> list[dict[str, Any]]:
+    rows = []
+    for s, f in zip(run.seeds, run.fits):
+        words = _fit_words(f)
+        rows.append(
+            {
+                "seed": s,
+                "n_topics": int(f.n_topics_),
+                "outlier_rate": float((f.labels_ == -1).mean()),
+                "npmi_top10": _mean(npmi_coherence(words, corpus.doc_term, corpus.vocab, top_n=10)),
+                "diversity_top25": topic_diversity(words, top_n=25),
+                **({"clusterer": f.clusterer_} if hasattr(f, "clusterer_") else {}),
+                **({"converged": f.converged_} if hasattr(f, "converged_") else {}),
+            }
+        )
+    return rows
+
+
+def _spread(rows: list[dict[str, Any]], key: str) -> dict[str, float | None]:
+    """Mean, standard deviation (ddof 1), min and max of ``key`` over the seeds' fits."""
+    values = np.array([r[key] for r in rows if r[key] is not None], dtype=float)
+    if not len(values):
+        return {"mean": None, "sd": None, "min": None, "max": None}
+    sd = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return {
+        "mean": round(float(values.mean()), 6),
+        "sd": round(sd, 6),
+        "min": round(float(values.min()), 6),
+        "max": round(float(values.max()), 6),
+    }
 
 
 def _metrics(run: TopicRun, corpus: _Corpus, ari: float, m: np.ndarray) -> None:
@@ -202,8 +226,10 @@ def _metrics(run: TopicRun, corpus: _Corpus, ari: float, m: np.ndarray) -> None:
         "largest_document_share_max": max(shares.values(), default=None),
         "document_purity": purity,
         "selected_seed": run.seeds[run.selected],
-        "per_seed": _per_seed(run),
+        "per_seed": _per_seed(run, corpus),
     }
+    run.metrics["npmi_top10_over_seeds"] = _spread(run.metrics["per_seed"], "npmi_top10")
+    run.metrics["diversity_top25_over_seeds"] = _spread(run.metrics["per_seed"], "diversity_top25")
     if corpus.reference is not None:
         ref_x, ref_vocab = corpus.reference
         ref = npmi_coherence(words, ref_x, ref_vocab, top_n=10)
@@ -596,6 +622,9 @@ DEFINITIONS = {
     "each of its documents a window: coherence outside the modelled corpus",
     "diversity_top25": "unique words / all words among the top 25 words of every topic",
     "outlier_rate": "share of modelled segments in topic -1 after outlier reduction",
+    "npmi_top10_over_seeds": "npmi_top10 of each seed's fit (per_seed): mean, sd (ddof 1), "
+    "min, max; the reported fit is one of them",
+    "diversity_top25_over_seeds": "diversity_top25 of each seed's fit, as npmi_top10_over_seeds",
     "stability_ari_mean": "mean adjusted Rand index over all pairs of seeds' "
     "assignments (outliers as one cluster)",
     "topic_reappearance": "per topic of the reported fit: share of the other seeds' fits with "
