@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from _paths import ROOT, SEEDS, TEST_SALT
+from discourse.embeddings import MODEL_ID
+from discourse.labels.stage import default_labeler_name
 
 GUARD = """
 import socket, sys
@@ -65,7 +67,11 @@ def test_full_pipeline_with_sockets_blocked(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "network access attempted" not in proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["labels"]["labeler"] == "combined"  # the default: loads MiniLM from disk
+    # the packaged default labeler, whichever measured performance chose
+    assert manifest["labels"]["labeler"] == default_labeler_name()
+    # the topic stage embeds with MiniLM, loaded from the installed package
+    metrics = json.loads((out / "topic_metrics.json").read_text())
+    assert metrics["embedding_model"] == MODEL_ID, metrics["embedding_model"]
     assert manifest["topics"]["summary"]["bertopic"]["n_topics"] >= 2
     skipped = manifest["figures"]["skipped"]  # only what needs hand codes of this corpus
     assert set(skipped) == {"fig09_prevalence_estimates", "tab05_prevalence_estimates"}, skipped
