@@ -288,6 +288,8 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         "quarantined": manifest.get("quarantined"),
         "files": summary.get("files"),
         "engine": manifest.get("engine"),
+        "labeler": (manifest.get("labels") or {}).get("labeler"),
+        "person_names": cfg.privacy.mask_person_names,
         "reused_stages": manifest.get("reused_stages"),
         "topics": {
             k: (manifest["topics"] or {}).get(k)
@@ -622,6 +624,15 @@ def _per(words: float | None, s: float | None) -> float | None:
     return words / s if words and s else None
 
 
+def _ours_name(run: dict[str, Any], topics: bool) -> str:
+    """How a run of our pipeline is named in the tables: its labeler (``rules`` in results
+    recorded before the labeler was), whether person-name NER was off, and topics."""
+    name = run.get("labeler") or "rules"
+    if run.get("person_names") is False:
+        name += ", no person-name NER"
+    return f"{name} + topics" if topics else f"{name}, no topics"
+
+
 def stage_table(entries: list[dict[str, Any]]) -> str:
     lines = [
         "| corpus | run | stage | seconds | CPU s | words/s | words/CPU-s | peak RSS (MB) "
@@ -629,10 +640,11 @@ def stage_table(entries: list[dict[str, Any]]) -> str:
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for e in entries:
-        for run_key, run_name in (("ours", "rules, no topics"), ("ours_topics", "rules + topics")):
+        for run_key in ("ours", "ours_topics"):
             r = e.get(run_key)
             if not r:
                 continue
+            run_name = _ours_name(r, run_key == "ours_topics")
             if "aborted" in r:
                 lines.append(f"| {e['corpus']} | {run_name} | **{r['aborted']}** | | | | | | |")
                 continue
@@ -651,7 +663,7 @@ def stage_table(entries: list[dict[str, Any]]) -> str:
             if run_key == "ours":
                 p, cpu = processing_seconds(r)
                 lines.append(
-                    f"| {e['corpus']} | {run_name} | **ingest+clean+segment+rules label** | "
+                    f"| {e['corpus']} | {run_name} | **ingest+clean+segment+label** | "
                     f"**{_fmt_s(p)}** | **{_fmt_s(cpu)}** | **{_fmt_n(_per(words, p))}** | "
                     f"**{_fmt_n(_per(words, cpu))}** | {_fmt_n(r['peak_rss_mb'])} | |"
                 )
@@ -670,7 +682,7 @@ def stage_table(entries: list[dict[str, Any]]) -> str:
 def comparison_table(entries: list[dict[str, Any]]) -> str:
     """Processing: ours (ingest to rules labels) against spaCy's full small English pipeline."""
     lines = [
-        "| corpus | segments | words | ours: ingest→rules label, s (CPU s) | ours words/s "
+        "| corpus | segments | words | ours: ingest→label, s (CPU s) | ours words/s "
         "| naive spaCy, s (CPU s) | naive words/s | ours / naive (wall) | ours / naive (CPU) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -745,17 +757,13 @@ def memory_table(entries: list[dict[str, Any]]) -> str:
         "| wall incl. startup (s) |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    names = {
-        "ours": "ours (rules, no topics)",
-        "ours_topics": "ours (rules + topics)",
-        "naive_spacy": "naive spaCy",
-        "naive_bertopic": "naive BERTopic",
-    }
+    names = {"naive_spacy": "naive spaCy", "naive_bertopic": "naive BERTopic"}
     for e in entries:
-        for key, name in names.items():
+        for key in ("ours", "ours_topics", *names):
             r = e.get(key)
             if not r or "aborted" in r:
                 continue
+            name = names.get(key) or f"ours ({_ours_name(r, key == 'ours_topics')})"
             mx = r.get("maxrss_mb") or {}
             lines.append(
                 f"| {e['corpus']} | {name} | {_fmt_n(r.get('peak_rss_mb'))} | "
@@ -846,14 +854,14 @@ def render(results: dict[str, Any]) -> str:
     )
     if streaming:
         processing_def = (
-            '"ingest→rules label" is the manifest\'s `ingest_clean_segment` stage (reading, '
+            '"ingest→label" is the manifest\'s `ingest_clean_segment` stage (reading, '
             "cleaning, segmentation, pseudonymisation, duplicate marking, and streaming "
-            "`documents.parquet` / `segments.parquet` to disk) plus its `label` stage (rules "
+            "`documents.parquet` / `segments.parquet` to disk) plus its `label` stage ("
             "labelling, `labels.parquet` and the stance profiles)."
         )
     else:
         processing_def = (
-            '"ingest→rules label" is the manifest\'s `ingest`, `clean_segment_privacy` and '
+            '"ingest→label" is the manifest\'s `ingest`, `clean_segment_privacy` and '
             "`label` stages (writing the Parquet tables, the `write` stage, is not in it)."
         )
     return f"""# Scale benchmark (issue #6)
