@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,8 @@ MODEL_ID = "all-MiniLM-L6-v2"
 # Sub-folder of a model's cache: vectors from before batch-invariant encoding sit in the parent
 # folder and are not mixed with these.
 CACHE_LAYOUT = "v2"
+#: Vectors an :class:`EmbeddingCache` holds in memory between calls (about 75 MB at 384 dims).
+MEMORY_ITEMS = 50_000
 DIM = 384  # MiniLM's; other backends (discourse.embedding_backends) store their own dimension
 
 
@@ -53,6 +56,56 @@ def _shard_parts(keys: list[str], vecs: np.ndarray) -> list[bytes]:
     vecs = np.ascontiguousarray(vecs, dtype="<f4")
     shape = f"{vecs.shape[0]}x{vecs.shape[1] if vecs.ndim == 2 else -1}".encode()
     return [shape, *(key.encode("utf-8", "surrogatepass") for key in keys), vecs.tobytes()]
+
+
+def _digests(keys: Sequence[str]) -> np.ndarray:
+    """Index entries of cache keys: the first 8 bytes of each (hex SHA-256) key, as uint64."""
+    return np.array([int(k[:16], 16) for k in keys], dtype=np.uint64)
+
+
+class _ShardIndex:
+    """Which shard holds each cached key: 12 bytes a key (a 64-bit digest and a shard
+    number) in sorted arrays, not a dict of Python objects. Two keys with the same digest
+    only cost a shard read: the shard's full keys are compared before a vector is used."""
+
+    def __init__(self) -> None:
+        self._digests = np.zeros(0, dtype=np.uint64)
+        self._shards = np.zeros(0, dtype=np.int32)
+        self._pending: list[tuple[np.ndarray, int]] = []
+        self._dead: set[int] = set()
+
+    def __len__(self) -> int:
+        self._merge()
+        return len(self._digests)
+
+    def add(self, keys: Sequence[str], shard: int) -> None:
+        self._pending.append((_digests(keys), shard))
+
+    def drop(self, shard: int) -> None:
+        """Forget a shard (it failed to verify when read again)."""
+        self._dead.add(shard)
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        digests = [self._digests, *(d for d, _ in self._pending)]
+        shards = [self._shards, *(np.full(len(d), n, np.int32) for d, n in self._pending)]
+        self._pending = []
+        d, n = np.concatenate(digests), np.concatenate(shards)
+        order = np.argsort(d, kind="stable")
+        self._digests, self._shards = d[order], n[order]
+
+    def lookup(self, keys: Sequence[str]) -> np.ndarray:
+        """The shard number of each key (``-1``: not on disk)."""
+        self._merge()
+        wanted = _digests(keys)
+        if not len(self._digests) or not len(wanted):
+            return np.full(len(wanted), -1, dtype=np.int32)
+        at = np.minimum(np.searchsorted(self._digests, wanted), len(self._digests) - 1)
+        out = np.where(self._digests[at] == wanted, self._shards[at], -1).astype(np.int32)
+        if self._dead:
+            out[np.isin(out, list(self._dead))] = -1
+        return out
 
 
 def _shard_mac(secret: bytes, keys: list[str], vecs: np.ndarray) -> bytes:
@@ -134,6 +187,11 @@ def encode_batch_invariant(model: Any, texts: list[str], batch_size: int) -> np.
 class EmbeddingCache:
     """Embed texts with caching.
 
+    Memory does not grow with the corpus: at most ``memory_items`` vectors are held (the most
+    recently used), and the disk cache is read through an index of key digests (16 bytes a
+    text) that names the shard holding each vector; a shard is read again, and verified again,
+    when one of its vectors is needed and no longer held.
+
     Parameters
     ----------
     cache_dir
@@ -146,6 +204,9 @@ class EmbeddingCache:
         Chunk size for long texts.
     batch_size
         Encoding batch size.
+    memory_items
+        Most vectors held in memory between calls (one call returns all of its texts'
+        vectors, whatever their number).
     """
 
     def __init__(
@@ -155,13 +216,17 @@ class EmbeddingCache:
         model_id: str = MODEL_ID,
         chunk_words: int = 180,
         batch_size: int = 64,
+        memory_items: int = MEMORY_ITEMS,
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.model = model
         self.model_id = model_id
         self.chunk_words = chunk_words
         self.batch_size = batch_size
-        self._memory: dict[str, np.ndarray] | None = None
+        self.memory_items = memory_items
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._index: _ShardIndex | None = None  # which shard holds each key on disk
+        self._shards: list[Path] = []
         self.stats = {"hits": 0, "computed": 0, "rejected_shards": 0}
 
     def key(self, text: str) -> str:
@@ -174,24 +239,62 @@ class EmbeddingCache:
     def _dir(self) -> Path | None:
         return self.cache_dir / self.model_id / CACHE_LAYOUT if self.cache_dir else None
 
-    def _load(self) -> dict[str, np.ndarray]:
-        if self._memory is not None:
-            return self._memory
-        self._memory = {}
+    def _load_index(self) -> _ShardIndex:
+        """The disk cache's shard index, built on first use: every shard is read and verified
+        once; the first ``memory_items`` vectors stay in memory."""
+        if self._index is not None:
+            return self._index
+        self._index = _ShardIndex()
         shards = sorted(self._dir.glob("shard-*.parquet")) if self._dir else []
-        if shards:
-            secret = cache_key()
-            for shard in shards:
-                loaded = _read_shard(shard, secret)
-                if loaded is None:
-                    self.stats["rejected_shards"] += 1
-                    continue
-                self._memory.update(zip(*loaded))
-        return self._memory
+        secret = cache_key() if shards else b""
+        for shard in shards:
+            loaded = _read_shard(shard, secret)
+            if loaded is None:
+                self.stats["rejected_shards"] += 1
+                continue
+            keys, vecs = loaded
+            self._index.add(keys, len(self._shards))
+            self._shards.append(shard)
+            if len(self._memory) < self.memory_items:
+                self._remember(keys, vecs)
+        return self._index
+
+    def _remember(self, keys: Sequence[str], vecs: Sequence[np.ndarray]) -> None:
+        """Hold these vectors (copies, so no larger array is kept alive), dropping the least
+        recently used beyond ``memory_items``."""
+        memory = self._memory
+        for k, v in zip(keys, vecs):
+            memory[k] = v.copy()
+            memory.move_to_end(k)
+        while len(memory) > self.memory_items:
+            memory.popitem(last=False)
+
+    def _from_disk(self, wanted: list[str], found: dict[str, np.ndarray]) -> None:
+        """Read the shards holding ``wanted`` keys into ``found`` (and memory); a shard that
+        no longer verifies is dropped from the index and its texts are embedded again."""
+        index = self._load_index()
+        by_shard: dict[int, set[str]] = {}
+        for k, number in zip(wanted, index.lookup(wanted).tolist()):
+            if number >= 0:
+                by_shard.setdefault(number, set()).add(k)
+        if not by_shard:
+            return
+        secret = cache_key()
+        for number, keys in sorted(by_shard.items()):
+            loaded = _read_shard(self._shards[number], secret)
+            if loaded is None:
+                self.stats["rejected_shards"] += 1
+                index.drop(number)
+                continue
+            got = [(k, v) for k, v in zip(*loaded) if k in keys]
+            found.update(got)
+            if got:
+                self._remember([k for k, _ in got], [v for _, v in got])
 
     def _store(self, keys: list[str], vecs: np.ndarray) -> None:
         if not self._dir or not keys:
             return
+        index = self._load_index()  # before the new shard exists, so it is indexed once
         digest = hashlib.sha256("".join(sorted(keys)).encode()).hexdigest()[:16]
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         table = pa.table(
@@ -200,14 +303,30 @@ class EmbeddingCache:
                 "vector": pa.array(list(vecs), type=pa.list_(pa.float32(), vecs.shape[1])),
             }
         ).replace_schema_metadata({_MAC: _shard_mac(cache_key(), keys, vecs)})
-        write_parquet(table, self._dir / f"shard-{digest}.parquet")
+        path = self._dir / f"shard-{digest}.parquet"
+        write_parquet(table, path)
+        index.add(keys, len(self._shards))
+        self._shards.append(path)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text (cached texts are not re-embedded)."""
-        memory = self._load()
         keys = [self.key(t) for t in texts]
-        todo = sorted({k: t for k, t in zip(keys, texts) if k not in memory}.items())
-        self.stats["hits"] += sum(k in memory for k in keys)
+        memory = self._memory
+        found: dict[str, np.ndarray] = {}
+        missing: dict[str, None] = {}
+        for k in keys:
+            if k in found or k in missing:
+                continue
+            v = memory.get(k)
+            if v is None:
+                missing[k] = None
+            else:
+                found[k] = v
+                memory.move_to_end(k)
+        if missing and self._dir is not None:
+            self._from_disk(list(missing), found)
+        todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+        self.stats["hits"] += sum(k in found for k in keys)
         if todo:
             model = self.model if self.model is not None else load_model()
             pieces, owner = [], []
@@ -221,10 +340,13 @@ class EmbeddingCache:
             np.add.at(out, np.array(owner), raw)
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
             new_keys = [k for k, _ in todo]
-            memory.update(zip(new_keys, out))
+            found.update(zip(new_keys, out))
             self._store(new_keys, out)
+            computed = set(new_keys)
+            order = [k for k in dict.fromkeys(keys) if k in computed]  # the call's order
+            self._remember(order, [found[k] for k in order])
             self.stats["computed"] += len(todo)
         if not keys:
             dim = next((v.shape[0] for v in memory.values()), DIM)
             return np.zeros((0, dim), dtype=np.float32)
-        return np.stack([memory[k] for k in keys])
+        return np.stack([found[k] for k in keys])

@@ -125,7 +125,7 @@ def test_a_label_without_rule_evidence_quotes_its_deciding_sentence(tmp_path: Pa
     ]
     assert pred.stance[1] == "none" and json.loads(pred.stance_evidence[1]) == []
     # the run's cache holds the units it labelled, not the candidate evidence pieces
-    stored = EmbeddingCache(tmp_path / "cache")._load()
+    stored = EmbeddingCache(tmp_path / "cache")._load_index()
     assert len(stored) == len(set(TEXTS) | {text})
 
 
