@@ -212,3 +212,67 @@ def test_conditions_named_after_people_are_not_masked() -> None:
     p = Pseudonymiser("s", PrivacyConfig(), KNOWN)
     text = "Thank you for bringing up Asperger's. My son has Aspergers too. Happy Valentine's Day."
     assert p.mask_texts([text], [])[0] == text
+
+
+def _all_contacts(text: str) -> list[tuple[int, int, str]]:
+    """find_contacts without its pre-checks: every pattern scanned over every text."""
+    from discourse import privacy as p
+
+    taken: list[tuple[int, int]] = []
+    out = []
+    for m in p.URL_RE.finditer(text):
+        url, _ = p._strip_url_tail(m.group(0))
+        kind = p.classify_url(url)
+        taken.append((m.start(), m.start() + len(url)))
+        if kind is not None:
+            out.append((m.start(), m.start() + len(url), kind))
+    for rx, kind in (
+        (p.EMAIL_RE, "email"),
+        (p.OBFUSCATED_EMAIL_RE, "email"),
+        (p.PHONE_RE, "phone"),
+        (p.HANDLE_RE, "handle"),
+        (p.USER_MENTION_RE, "handle"),
+        (p.ADDRESS_RE, "address"),
+    ):
+        for m in rx.finditer(text):
+            if not all(m.end() <= a or m.start() >= b for a, b in taken):
+                continue
+            if kind == "phone" and not p._phone_ok(m.group(0)):
+                continue
+            if kind == "handle" and p._PSEUDONYM_RE.fullmatch(m.group(1)):
+                continue
+            taken.append((m.start(), m.end()))
+            out.append((m.start(), m.end(), kind))
+    return out
+
+
+CONTACT_TEXTS = [
+    "mail me at jane.doe@example.com or jane DOT doe AT gmail DOT com",
+    "jane [at] example [dot] com, jane(at)example.com, jane (@) example DOT org",
+    "call 555-0199 or +44 20 7946 0958 or (212) 555-0100; 1 800 555 0199",
+    "WWW.Example.com/jane, HTTPS://t.me/jane, mailto:jane@example.com, example.com/u/jane",
+    "I live at 221B Baker Street, London NW1 6XE; PO Box 12; Springfield, IL 62704",
+    "ping @jane_doe or u/JaneDoe or /u/jane-doe",
+    "no contact for 30 days, then 60, from 2019 to 2021",
+    "jane ＠ example．com and ２１２ ５５５ ０１００",  # full-width forms
+]
+
+
+def test_contact_pre_checks_find_the_same_spans() -> None:
+    """The pre-checks only skip scans that cannot match: the spans equal an unchecked scan
+    on tricky texts and on every text of the bundled corpus."""
+    import csv
+
+    from _paths import ROOT, SEEDS
+    from discourse.privacy import find_contacts
+
+    texts = list(CONTACT_TEXTS)
+    texts += [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())]
+    with open(ROOT / "data/raw/reddit/BreakUps.csv", encoding="utf-8", newline="") as f:
+        texts += [row["selftext"] + " " + row["title"] for row in csv.DictReader(f)]
+    found = 0
+    for text in texts:
+        spans = list(find_contacts(text))
+        assert spans == _all_contacts(text), text[:80]
+        found += len(spans)
+    assert found >= 20  # the tricky texts do hold contacts

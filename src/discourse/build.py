@@ -323,13 +323,14 @@ def mask_paths(
     names: Sequence[str] = (),
 ) -> None:
     """Mask personal names in a file's manifest path and quarantine entries (in place)."""
-    record.path = masker.mask_file_path(record.path, names)
-    record.reason = masker.mask_file_path(record.reason, names) if record.reason else None
+    mask = masker.file_path_masker(names)
+    record.path = mask(record.path)
+    record.reason = mask(record.reason) if record.reason else None
     quarantine[:] = [
         replace(
             q,
-            path=masker.mask_file_path(q.path, names),
-            reason=masker.mask_file_path(q.reason, names) if q.reason else q.reason,
+            path=mask(q.path),
+            reason=mask(q.reason) if q.reason else q.reason,
         )
         for q in quarantine
     ]

@@ -36,7 +36,7 @@ import hmac
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -503,6 +503,14 @@ def _phone_ok(match: str) -> bool:
     return True
 
 
+#: Strings every match holds (:func:`find_contacts` skips a pattern without them): a digit
+#: (phone numbers and every street-address form); "/", "www." or "mailto:" (URLs, case as
+#: ``URL_RE``); "dot" or an opening bracket (the two forms of ``OBFUSCATED_EMAIL_RE``).
+_DIGIT_RE = re.compile(r"\d")
+_URL_HINT_RE = re.compile(r"/|www\.|mailto:", re.IGNORECASE)
+_OBFUSCATED_HINT_RE = re.compile(r"dot|[\[({<]", re.IGNORECASE)
+
+
 def find_contacts(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, kind) of e-mail addresses (plain and obfuscated), phone numbers, handles,
     personal URLs and street addresses in ``text``, in the masker's order (a later kind is not
@@ -512,20 +520,28 @@ def find_contacts(text: str) -> Iterator[tuple[int, int, str]]:
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
-    for m in URL_RE.finditer(text):
+    # Each pattern is searched only where a string every match of it holds is in the text
+    # (most segments hold no digit, "@", "/" or "dot"): the same spans, without the scans.
+    digit = _DIGIT_RE.search(text) is not None
+    at = "@" in text
+    patterns = (
+        (EMAIL_RE, "email", at),
+        (OBFUSCATED_EMAIL_RE, "email", _OBFUSCATED_HINT_RE.search(text) is not None),
+        (PHONE_RE, "phone", digit),
+        (HANDLE_RE, "handle", at),
+        (USER_MENTION_RE, "handle", "u/" in text),
+        (ADDRESS_RE, "address", digit),
+    )
+    urls = URL_RE.finditer(text) if _URL_HINT_RE.search(text) else ()
+    for m in urls:
         url, _ = _strip_url_tail(m.group(0))
         kind = classify_url(url)
         taken.append((m.start(), m.start() + len(url)))
         if kind is not None:
             yield m.start(), m.start() + len(url), kind
-    for rx, kind in (
-        (EMAIL_RE, "email"),
-        (OBFUSCATED_EMAIL_RE, "email"),
-        (PHONE_RE, "phone"),
-        (HANDLE_RE, "handle"),
-        (USER_MENTION_RE, "handle"),
-        (ADDRESS_RE, "address"),
-    ):
+    for rx, kind, possible in patterns:
+        if not possible:
+            continue
         for m in rx.finditer(text):
             if not free(m.start(), m.end()):
                 continue
@@ -667,9 +683,15 @@ class Pseudonymiser:
 
     def mask_file_path(self, path: str, extra: Iterable[str] = ()) -> str:
         """A relative path with known names (and ``extra`` names) replaced by pseudonyms."""
+        return self.file_path_masker(extra)(path)
+
+    def file_path_masker(self, extra: Iterable[str] = ()) -> Callable[[str], str]:
+        """:meth:`mask_file_path` for many paths with the same ``extra`` names (a file's
+        authors, often thousands): the name forms are built once."""
         if not self.config.pseudonymise:
-            return path
-        return self._mask_names_in(path, self._forms(extra), separators=True)
+            return lambda path: path
+        forms = self._forms(extra)
+        return lambda path: self._mask_names_in(path, forms, separators=True)
 
     def _mask_names_in(self, value: str, forms: list[NameForms], separators: bool) -> str:
         spaced = re.sub(r"[_\-.+/%=?&#:]", " ", value) if separators else value
