@@ -29,9 +29,10 @@ BATCHES, BATCH = 150, 20_000
 
 
 def rss_mb() -> int:
-    """This process's resident set size in MB (Linux)."""
-    with open("/proc/self/status") as f:
-        return int(f.read().split("VmRSS:")[1].split()[0]) // 1024
+    """This process's resident set size in MB (psutil, as bench_scale.py samples it)."""
+    import psutil
+
+    return psutil.Process().memory_info().rss // 2**20
 
 
 def index_loop() -> None:

@@ -188,8 +188,8 @@ class EmbeddingCache:
     """Embed texts with caching.
 
     Memory does not grow with the corpus: at most ``memory_items`` vectors are held (the most
-    recently used), and the disk cache is read through an index of key digests (16 bytes a
-    text) that names the shard holding each vector; a shard is read again, and verified again,
+    recently used), and the disk cache is read through an index (:class:`_ShardIndex`, 12 bytes
+    a text) that names the shard holding each vector; a shard is read again, and verified again,
     when one of its vectors is needed and no longer held.
 
     Parameters
