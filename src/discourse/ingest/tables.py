@@ -488,7 +488,7 @@ def read_parquet(file: InputFile, ctx: ReadContext) -> list[ParsedDocument]:
 
     data = ctx.read_bytes(file)
     try:
-        pf = pq.ParquetFile(io.BytesIO(data))
+        pf = pq.ParquetFile(io.BytesIO(data), pre_buffer=False)  # see stages/label.py
     except (pa.ArrowInvalid, OSError) as exc:
         raise RejectedInput(f"unreadable Parquet: {exc}") from None
 
