@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
-from discourse.embeddings import EmbeddingCache
+from discourse.embeddings import EmbeddingCache, _VectorMemory
 
 
 class _HashModel:
@@ -93,3 +94,30 @@ def test_shard_index_lookup_drop_and_shared_digests() -> None:
     index.drop(1)
     assert index.lookup(["1" * 64]).tolist() == [-1] and len(index) == 3
     assert _ShardIndex().lookup(["1" * 64]).tolist() == [-1]
+
+
+def test_vector_memory_reuses_one_block_least_recent_first() -> None:
+    """Held vectors live in one block allocated once (replacing small arrays one by one
+    fragmented the C heap at millions of texts); the least recently used row is reused."""
+    memory = _VectorMemory(3)
+    assert memory.dim is None and memory.get("a") is None
+    vec = {k: np.full(4, i, dtype=np.float32) for i, k in enumerate("abcde")}
+    memory.put("abc", [vec[k] for k in "abc"])
+    block = memory._rows
+    assert memory.dim == 4 and len(memory) == 3
+    got = memory.get("a")  # "a" is now the most recent: "b" goes first
+    np.testing.assert_array_equal(got, vec["a"])
+    got[:] = 99  # a copy: the held vector is unchanged
+    np.testing.assert_array_equal(memory.get("a"), vec["a"])
+    memory.put(["d", "e"], [vec["d"], vec["e"]])
+    assert memory.get("b") is None and memory.get("c") is None
+    for k in "ade":
+        np.testing.assert_array_equal(memory.get(k), vec[k])
+    memory.put(["a"], [vec["e"]])  # a key held again: its row is overwritten, not added
+    np.testing.assert_array_equal(memory.get("a"), vec["e"])
+    assert len(memory) == 3 and memory._rows is block
+    with pytest.raises(ValueError, match="width 5 in a cache of width 4"):
+        memory.put(["f"], [np.zeros(5, dtype=np.float32)])
+    nothing = _VectorMemory(0)
+    nothing.put(["a"], [vec["a"]])
+    assert len(nothing) == 0 and nothing.get("a") is None

@@ -276,3 +276,20 @@ def test_distillation_data_default_to_the_checkout_not_the_working_directory(
     assert _checkout_dir(None, "data/raw") == ROOT / "data" / "raw"
     assert _checkout_dir(None, "data/annotations") == ROOT / "data" / "annotations"
     assert _checkout_dir(tmp_path / "mine", "data/raw") == tmp_path / "mine"
+
+
+def test_labels_do_not_depend_on_how_predict_chunks_the_texts(setup: dict, tmp_path: Path) -> None:
+    """predict hands the model a few thousand texts at a time (to bound its memory); a text's
+    labels, scores and evidence are the same whatever the chunk (empty and non-English texts
+    mixed in, so the chunks cut across the texts that are skipped)."""
+    model = _student(setup).fit(setup["texts"], setup["gold"])
+    texts = [*setup["texts"][:12], "", "Ceci est un texte en français, pas en anglais."]
+    texts += setup["pool"].text.tolist()[:9]
+    whole = model.predict(texts)
+    for chunk in (1, 3, 7):
+        model.predict_chunk = chunk
+        pd.testing.assert_frame_equal(model.predict(texts), whole)
+    rules = make_labeler("rules")
+    whole = rules.predict(texts)
+    rules.predict_chunk = 2
+    pd.testing.assert_frame_equal(rules.predict(texts), whole)
