@@ -61,12 +61,12 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
 
     The columns the profiles need are read in the same batches as the texts and reduced to
     counts per document and source type batch by batch (:class:`StanceCounts`), so memory
-    does not grow with the number of segments; after each batch the C heap's free pages go
-    back to the system (:func:`discourse.memory.release_free_memory`).
+    does not grow with the number of segments; large arrays are mapped on their own and the
+    C heap's free pages go back to the system after each batch (:mod:`discourse.memory`).
     """
     from discourse.codebook import load_codebook
     from discourse.labels.stage import PROFILE_COLUMNS, LabelerSpec, StanceCounts, label_texts
-    from discourse.memory import release_free_memory
+    from discourse.memory import batch_heap, release_free_memory
 
     codebook = load_codebook(cfg.label.codebook)
     spec = LabelerSpec(
@@ -95,7 +95,7 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
     theme_counts: Counter[str] = Counter()
     non_english = 0
     writer = None
-    with atomic_path(stage / LABELS) as tmp:
+    with atomic_path(stage / LABELS) as tmp, batch_heap():
         try:
             for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
                 batch, pending[i] = pending[i], None
