@@ -44,48 +44,58 @@ def test_release_free_memory_lowers_the_resident_heap() -> None:
     assert before - after > 100_000, (before, after)
 
 
-def _mallinfo2() -> dict[str, int] | None:
-    """glibc's ``mallinfo2()`` (``hblks``: blocks mapped on their own; ``fordblks``: free
-    bytes in the heaps)."""
-    import ctypes
+_HEAP_CHECK = """
+import ctypes, json
+from discourse import memory
 
-    libc = ctypes.CDLL("libc.so.6")
-    if not hasattr(libc, "mallinfo2"):
-        return None
-    names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+libc = ctypes.CDLL("libc.so.6")
+names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
 
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_size_t) for name in names.split(" ")]
 
-    libc.mallinfo2.restype = MallInfo2
-    info = libc.mallinfo2()
-    return {name: int(getattr(info, name)) for name in names.split(" ")}
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in names]
+
+
+libc.mallinfo2.restype = MallInfo2
+
+
+def mapped_alone():
+    before = libc.mallinfo2()
+    block = bytearray(before.fordblks + (1 << 20))  # more than any free block of the heaps
+    mapped = libc.mallinfo2().hblks > before.hblks
+    del block
+    return mapped
+
+
+out = []
+with memory.batch_heap() as done:
+    out += [done, mapped_alone()]
+out.append(mapped_alone())
+with memory.batch_heap():
+    out.append(mapped_alone())
+print(json.dumps(out))
+"""
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 def test_batch_heap_maps_large_blocks_on_their_own() -> None:
     """glibc grows its heap for a block below its mmap threshold, which after leaving
     batch_heap is 32 MB; inside batch_heap a block of 128 kB or more that the heap's free
-    space cannot hold gets its own map."""
-    if memory._mallopt() is None or _mallinfo2() is None:
+    space cannot hold gets its own map. Run in a fresh interpreter, whose heaps hold little
+    free memory (the test process's may hold more than the 32 MB this needs)."""
+    import ctypes
+    import json
+    import subprocess
+
+    if memory._mallopt() is None or not hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2"):
         pytest.skip("no glibc mallopt / mallinfo2")
-
-    def mapped_alone() -> bool:
-        before = _mallinfo2()
-        size = before["fordblks"] + (1 << 20)  # more than any free block of the heaps
-        if size >= memory.MMAP_THRESHOLD_MAX - (1 << 20):
-            pytest.skip("the heaps hold too much free memory for this check")
-        block = bytearray(size)
-        mapped = _mallinfo2()["hblks"] > before["hblks"]
-        del block
-        return mapped
-
-    with memory.batch_heap() as done:
-        assert done is True
-        assert mapped_alone()
-    assert not mapped_alone()
-    with memory.batch_heap():
-        assert mapped_alone()
+    run = subprocess.run(
+        [sys.executable, "-c", _HEAP_CHECK], capture_output=True, text=True, check=True
+    )
+    inside_set, inside, after, again = json.loads(run.stdout)
+    assert inside_set is True
+    assert inside is True and again is True  # mapped on its own inside batch_heap
+    assert after is False  # from the heap after it
 
 
 def test_batch_heap_does_nothing_without_mallopt(monkeypatch) -> None:
