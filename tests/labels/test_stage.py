@@ -161,3 +161,33 @@ def test_label_stage_reader_does_not_keep_the_batches_it_has_read(
     # to the last); without it the allocations grow about 11 kB in all
     growth = engine.allocated[-1] - engine.allocated[1]
     assert growth < 200_000, engine.allocated
+
+
+def test_label_stage_fixes_the_heap_only_for_large_runs(tmp_path: Path, monkeypatch) -> None:
+    """The mmap threshold costs CPU: the stage sets it from FLAT_HEAP_SEGMENTS segments."""
+    import contextlib
+
+    from discourse.config import PipelineConfig
+    from discourse.corpus import SEGMENT_SCHEMA
+    from discourse.engines import LocalEngine
+    from discourse.layout import SEGMENTS
+    from discourse.stages import label as label_stage
+
+    row = {"segment_id": "s0", "doc_id": "D", "source_type": "comment", "boilerplate": False}
+    row |= {"position": 0, "n_words": 3, "text": "No contact helped."}
+    pq.write_table(pa.Table.from_pylist([row] * 3, schema=SEGMENT_SCHEMA), tmp_path / SEGMENTS)
+    entered: list[bool] = []
+
+    @contextlib.contextmanager
+    def recording_heap():
+        entered.append(True)
+        yield True
+
+    monkeypatch.setattr("discourse.memory.batch_heap", recording_heap)
+    cfg = PipelineConfig()
+    cfg.label.labeler = "rules"
+    for limit, expected in ((4, []), (3, [True])):
+        monkeypatch.setattr(label_stage, "FLAT_HEAP_SEGMENTS", limit)
+        entered.clear()
+        label_stage.label_segments(tmp_path, cfg, str(tmp_path / "cache"), LocalEngine())
+        assert entered == expected

@@ -6,6 +6,7 @@ evidence, language) and the stance profiles per document and per source type.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,13 @@ from discourse.layout import (
 )
 from discourse.stages.base import StageContext, StageResult
 from discourse.stages.runner import codebook_hash
+
+#: From this many segments the stage fixes glibc's mmap threshold (:func:`discourse.memory.
+#: batch_heap`). Measured at 1M segments: without it RSS between batches climbed 868 ->
+#: 1,174 MB by batch 20 and 1,540 MB by batch 42; with it, flat at about 800 MB; but it cost
+#: the student 15-30% more CPU (fresh maps for large arrays), which a small run does not
+#: need to pay (benchmarks/results/RESULTS.md, "Label stage memory, found").
+FLAT_HEAP_SEGMENTS = 250_000
 
 __all__ = ["LabelStage", "label_segments"]
 
@@ -61,8 +69,9 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
 
     The columns the profiles need are read in the same batches as the texts and reduced to
     counts per document and source type batch by batch (:class:`StanceCounts`), so memory
-    does not grow with the number of segments; large arrays are mapped on their own and the
-    C heap's free pages go back to the system after each batch (:mod:`discourse.memory`).
+    does not grow with the number of segments; the C heap's free pages go back to the system
+    after each batch and, from :data:`FLAT_HEAP_SEGMENTS` segments, large arrays are mapped
+    on their own (:mod:`discourse.memory`).
     """
     from discourse.codebook import load_codebook
     from discourse.labels.stage import PROFILE_COLUMNS, LabelerSpec, StanceCounts, label_texts
@@ -95,7 +104,8 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
     theme_counts: Counter[str] = Counter()
     non_english = 0
     writer = None
-    with atomic_path(stage / LABELS) as tmp, batch_heap():
+    big = source.metadata.num_rows >= FLAT_HEAP_SEGMENTS
+    with atomic_path(stage / LABELS) as tmp, batch_heap() if big else contextlib.nullcontext():
         try:
             for i, labels in enumerate(engine.map(label_texts, texts(), spec=spec)):
                 batch, pending[i] = pending[i], None
