@@ -24,6 +24,7 @@ __all__ = [
     "sha256_file",
     "staged_outputs",
     "stale_outputs",
+    "table_from_frame",
     "write_json",
     "write_parquet",
     "write_text",
@@ -91,6 +92,18 @@ def publish_dir(target: Path, replace: bool = False) -> Iterator[Path]:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def table_from_frame(frame: Any, schema: pa.Schema | None = None) -> pa.Table:
+    """An Arrow table of a pandas ``frame`` (no index), without pandas' schema metadata.
+
+    That metadata records the installed pandas version, so an output's bytes would change with
+    a pandas patch release (3.1.1 -> 3.1.2 changed ``labels.parquet`` and nothing else); the
+    column types are in the Arrow schema either way.
+    """
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).replace_schema_metadata(
+        None
+    )
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -191,3 +191,26 @@ def test_label_stage_fixes_the_heap_only_for_large_runs(tmp_path: Path, monkeypa
         entered.clear()
         label_stage.label_segments(tmp_path, cfg, str(tmp_path / "cache"), LocalEngine())
         assert entered == expected
+
+
+def test_labels_parquet_does_not_record_the_pandas_version(tmp_path: Path) -> None:
+    """pandas' schema metadata names its version, so a pandas patch release changed the
+    bytes of labels.parquet; the label outputs carry no pandas metadata."""
+    from discourse.config import PipelineConfig
+    from discourse.corpus import SEGMENT_SCHEMA
+    from discourse.engines import LocalEngine
+    from discourse.labels.stage import write_table
+    from discourse.layout import LABELS, SEGMENTS
+    from discourse.stages import label as label_stage
+
+    row = {"segment_id": "s0", "doc_id": "D", "source_type": "comment", "boilerplate": False}
+    row |= {"position": 0, "n_words": 3, "text": "No contact helped me heal."}
+    pq.write_table(pa.Table.from_pylist([row], schema=SEGMENT_SCHEMA), tmp_path / SEGMENTS)
+    cfg = PipelineConfig()
+    cfg.label.labeler = "rules"
+    label_stage.label_segments(tmp_path, cfg, str(tmp_path / "cache"), LocalEngine())
+    labels = pq.read_table(tmp_path / LABELS)
+    assert not (labels.schema.metadata or {})
+    write_table(labels.to_pandas(), tmp_path / "again.parquet")
+    assert not (pq.read_schema(tmp_path / "again.parquet").metadata or {})
+    assert pq.read_table(tmp_path / "again.parquet").equals(labels)

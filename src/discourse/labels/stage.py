@@ -144,14 +144,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write CSV, JSONL or Parquet by extension, atomically."""
-    import pyarrow as pa
 
-    from discourse.io_utils import atomic_path, write_parquet
+    from discourse.io_utils import atomic_path, table_from_frame, write_parquet
 
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        write_parquet(pa.Table.from_pandas(frame, preserve_index=False), p)
+        write_parquet(table_from_frame(frame), p)
         return
     with atomic_path(p) as tmp:
         if suffix in (".csv", ".tsv"):

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from discourse.build import ROW_GROUP
 from discourse.config import PipelineConfig
-from discourse.io_utils import atomic_path, write_text
+from discourse.io_utils import atomic_path, table_from_frame, write_text
 from discourse.layout import (
     LABELS,
     SEGMENTS,
@@ -113,10 +113,10 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
                 labels.insert(0, "segment_id", batch.column("segment_id").to_pylist())
                 profiles.add(batch.select(PROFILE_COLUMNS).to_pandas(), labels["stance"])
                 if writer is None:
-                    table = pa.Table.from_pandas(labels, preserve_index=False)
+                    table = table_from_frame(labels)
                     writer = pq.ParquetWriter(tmp, table.schema)
                 else:
-                    table = pa.Table.from_pandas(labels, schema=writer.schema, preserve_index=False)
+                    table = table_from_frame(labels, schema=writer.schema)
                 writer.write_table(table, row_group_size=ROW_GROUP)
                 stance_counts.update(labels["stance"].tolist())
                 for t in codebook.theme_names:
@@ -126,7 +126,7 @@ def label_segments(stage: Path, cfg: PipelineConfig, cache: str, engine: Any) ->
             if writer is None:  # no segments: an empty table with the labeler's columns
                 empty = label_texts([], spec=spec)
                 empty.insert(0, "segment_id", pd.Series([], dtype=str))
-                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), tmp)
+                pq.write_table(table_from_frame(empty), tmp)
         finally:
             if writer is not None:
                 writer.close()
