@@ -144,7 +144,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write CSV, JSONL or Parquet by extension, atomically."""
-
     from discourse.io_utils import atomic_path, table_from_frame, write_parquet
 
     p = Path(path)
