@@ -220,6 +220,11 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
             "label": {"labeler": args.labeler},
             "topics": {"enabled": args.topics},
             "analysis": {"enabled": False},
+            **(
+                {"embeddings": {"backend": args.embedding_backend}}
+                if args.embedding_backend
+                else {}
+            ),
         }
     )
     sampler = RssSampler(args.sample_interval, args.limit_bytes).start()
@@ -290,6 +295,7 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         "engine": manifest.get("engine"),
         "labeler": (manifest.get("labels") or {}).get("labeler"),
         "person_names": cfg.privacy.mask_person_names,
+        "embedding_backend": cfg.embeddings.backend,
         "reused_stages": manifest.get("reused_stages"),
         "topics": {
             k: (manifest["topics"] or {}).get(k)
@@ -425,6 +431,7 @@ def child_main(argv: list[str]) -> None:
     ap.add_argument("--topics", action="store_true")
     ap.add_argument("--labeler", default="rules")
     ap.add_argument("--no-person-names", action="store_true")
+    ap.add_argument("--embedding-backend", default="")
     ap.add_argument("--max-words", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--sample-interval", type=float, default=0.05)
@@ -470,6 +477,8 @@ def spawn(kind: str, result: Path, args: argparse.Namespace, *extra: str) -> dic
         cmd += ["--labeler", args.labeler]
         if args.no_person_names:
             cmd.append("--no-person-names")
+        if args.embedding_backend:
+            cmd += ["--embedding-backend", args.embedding_backend]
     env = {**os.environ, **CHILD_ENV}
     result.unlink(missing_ok=True)
     load = [round(x, 2) for x in os.getloadavg()]
@@ -630,6 +639,8 @@ def _ours_name(run: dict[str, Any], topics: bool) -> str:
     name = run.get("labeler") or "rules"
     if run.get("person_names") is False:
         name += ", no person-name NER"
+    if run.get("embedding_backend"):
+        name += f", embeddings {run['embedding_backend']}"
     return f"{name} + topics" if topics else f"{name}, no topics"
 
 
@@ -957,6 +968,13 @@ def main() -> None:
         help="our pipeline without spaCy NER for person names in texts (privacy."
         "mask_person_names = false): separates the data path's time and memory from NER's "
         "(about 6-7k words/s); never the default; recorded under args in results.json",
+    )
+    ap.add_argument(
+        "--embedding-backend",
+        default="",
+        help="embeddings.backend for our pipeline (labeler and topic models alike; e.g. "
+        "minilm-static, the default labeler's own embeddings); unset: the defaults (topics on "
+        "MiniLM)",
     )
     ap.add_argument("--max-rss-gb", type=float, default=12.0, help="abort a run above this")
     ap.add_argument("--timeout", type=float, default=0, help="seconds per run (0: none)")

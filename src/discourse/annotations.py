@@ -170,7 +170,8 @@ class AnnotationSet:
         return both[diff]
 
     def gold(self) -> pd.DataFrame:
-        """Gold labels: primary coding, replaced by adjudication where present; with the split."""
+        """Gold labels: primary coding, replaced by adjudication where present; with the split
+        and the unit's document (``doc_id``)."""
         cols = self.label_columns()
         gold = self.codings[self.codings.role == "primary"].set_index("unit_id")[cols].copy()
         gold["source"] = "primary"
@@ -179,7 +180,10 @@ class AnnotationSet:
             gold.loc[adj.index, cols] = adj
             gold.loc[adj.index, "source"] = "adjudicated"
         gold = gold.join(
-            self.units.set_index("unit_id")[["text", "source_type", "round", "sampling"]]
+            self.units.set_index("unit_id")[
+                ["text", "source_type", "round", "sampling"]
+                + (["doc_id"] if "doc_id" in self.units.columns else [])
+            ]
         )
         if self.splits is not None:
             gold = gold.join(self.splits.set_index("unit_id")["split"])

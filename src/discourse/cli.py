@@ -693,8 +693,17 @@ def train_cli(
             "runs must use the same embeddings.backend.",
         ),
     ] = "minilm",
+    document_cv: Annotated[
+        bool,
+        typer.Option(
+            "--document-cv/--no-document-cv",
+            help="Also score every labeler on the real advice-genre units, leaving one document "
+            "out (one more fit per document).",
+        ),
+    ] = True,
 ) -> None:
-    """Fit every labeler on train, choose the default on dev, refit on train+dev, score on test."""
+    """Fit every labeler on train, choose the default on dev, refit on train+dev, score on test;
+    score the real advice-genre units with each document left out."""
     from discourse.codebook import load_codebook
     from discourse.labels.training import train_and_evaluate, write_report
 
@@ -711,11 +720,14 @@ def train_cli(
             seed,
             setfit_dir,
             embedding_backend,
+            document_cv,
         )
     out = Console()
     _print_frame(out, "inter-coder agreement", result.agreement)
     _print_frame(out, "dev (fitted on train)", result.table("dev"))
     _print_frame(out, "test (fitted on train+dev)", result.table("test"))
+    if result.document_cv:
+        _print_frame(out, "advice-genre units, each document left out", result.table("document-cv"))
     console.print(f"default labeler (best on dev): {result.default}")
     if report is not None:
         with _user_errors(report):
