@@ -471,7 +471,7 @@ def _document_cv_md(report: TrainingReport) -> list[str]:
     parts = [
         "## Real advice-genre units, each document left out (cross-validation)",
         "",
-        f"The {n_units} coded units of the {n_docs} seed documents (an advice article, a video "
+        f"The {n_units} coded units of the {n_docs} seed documents (advice articles, a video "
         f"transcript and reader comment threads; by split: {by_split}). The test split alone "
         "holds too few of them to score the rare stances. For each document, every labeler is "
         "fitted on the train + dev units of all other documents and predicts every unit of the "
