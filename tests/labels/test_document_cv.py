@@ -79,6 +79,7 @@ def test_document_cv_refuses_units_without_documents() -> None:
 @pytest.mark.slow
 def test_report_has_the_section_for_every_labeler(tmp_path: Path) -> None:
     """Two labelers through the real protocol on the real seed units (about a minute)."""
+    from _annotation_subsets import write_subset
     from _paths import ROOT
     from discourse.annotations import load_annotations
 
@@ -92,12 +93,7 @@ def test_report_has_the_section_for_every_labeler(tmp_path: Path) -> None:
             other.sort_values(["split", "n", "unit_id"]).groupby("split").head(30),
         ]
     )
-    out = tmp_path / "ann"
-    out.mkdir()
-    ids = set(keep.unit_id)
-    ann.units[ann.units.unit_id.isin(ids)].to_csv(out / "units.csv", index=False)
-    ann.codings[ann.codings.unit_id.isin(ids)].to_csv(out / "codings.csv", index=False)
-    ann.splits[ann.splits.unit_id.isin(ids)].to_csv(out / "splits.csv", index=False)
+    out = write_subset(ann, set(keep.unit_id), tmp_path / "ann")
     report = training.train_and_evaluate(out, labeler_names=("rules", "student"))
     n_seed = int((gold.sampling == "seed").sum())
     for name in ("rules", "student"):

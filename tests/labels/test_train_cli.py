@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 from typer.testing import CliRunner
 
+from _annotation_subsets import write_subset
 from _paths import ROOT
 from discourse.annotations import load_annotations
 from discourse.cli import app
@@ -23,13 +24,7 @@ def _small_annotations(tmp: Path, per_split: int = 24) -> Path:
     gold = ann.gold()
     gold = gold.assign(n=gold.text.str.len()).sort_values(["split", "n", "unit_id"])
     keep = gold.groupby("split", group_keys=False).head(per_split)
-    out = tmp / "ann"
-    out.mkdir()
-    ids = set(keep.unit_id)
-    ann.units[ann.units.unit_id.isin(ids)].to_csv(out / "units.csv", index=False)
-    ann.codings[ann.codings.unit_id.isin(ids)].to_csv(out / "codings.csv", index=False)
-    ann.splits[ann.splits.unit_id.isin(ids)].to_csv(out / "splits.csv", index=False)
-    return out
+    return write_subset(ann, set(keep.unit_id), tmp / "ann")
 
 
 def test_train_writes_weights_default_and_report(tmp_path: Path) -> None:

@@ -235,6 +235,22 @@ def _fit(
     return labeler.fit(texts, gold)
 
 
+def _group_evaluations(
+    gold: pd.DataFrame, pred: pd.DataFrame, column: str, codebook: Codebook
+) -> dict[str, Evaluation]:
+    """One evaluation per value of ``gold[column]`` (sorted), ``pred`` row-aligned with
+    ``gold``."""
+    values = gold[column].astype(str).to_numpy()
+    return {
+        g: evaluate(
+            gold[values == g].reset_index(drop=True),
+            pred[values == g].reset_index(drop=True),
+            codebook,
+        )
+        for g in sorted(set(values))
+    }
+
+
 def document_cross_validation(
     name: str,
     codebook: Codebook,
@@ -377,15 +393,7 @@ def train_and_evaluate(
                 for r in sorted(set(rounds), key=lambda r: (len(r), r))
             }
         if "sampling" in parts["test"].columns:
-            groups = parts["test"].sampling.astype(str).to_numpy()
-            report.test_groups[name] = {}
-            for g in sorted(set(groups)):
-                mask = groups == g
-                report.test_groups[name][g] = evaluate(
-                    parts["test"][mask].reset_index(drop=True),
-                    pred[mask].reset_index(drop=True),
-                    cb,
-                )
+            report.test_groups[name] = _group_evaluations(parts["test"], pred, "sampling", cb)
         if document_cv and _has_advice_documents(gold):
             cv_units, cv_pred = document_cross_validation(
                 name, cb, gold, cache_dir, seed, embedding_backend
@@ -397,15 +405,9 @@ def train_and_evaluate(
                 cv_units, cv_pred, cb, n_boot=N_BOOT, seed=seed
             )
             report.document_cv_prevalence[name] = prevalence_table(cv_units, cv_pred, cb)
-            sources = cv_units.source_type.astype(str).to_numpy()
-            report.document_cv_sources[name] = {
-                g: evaluate(
-                    cv_units[sources == g].reset_index(drop=True),
-                    cv_pred[sources == g].reset_index(drop=True),
-                    cb,
-                )
-                for g in sorted(set(sources))
-            }
+            report.document_cv_sources[name] = _group_evaluations(
+                cv_units, cv_pred, "source_type", cb
+            )
         report.fit_seconds[name] = time.perf_counter() - t0
         if output_dir is not None:
             out = Path(output_dir)
