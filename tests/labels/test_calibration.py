@@ -13,7 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from discourse.cli import app
+from discourse.errors import InputError
 from discourse.labels.evaluate import (
+    calibration_check,
+    calibration_checks,
     calibration_table,
     evaluate,
     expected_calibration_error,
@@ -373,3 +376,65 @@ def test_real_weight_weights_real_units_and_is_saved(synthetic: dict) -> None:
     assert heavy.to_dict()["stance"] != plain.to_dict()["stance"]
     with pytest.raises(ValueError, match="real_weight must be a positive number"):
         EmbeddingLogReg(embedder=synthetic["emb"], real_weight=0.0).fit(texts, gold)
+
+
+def test_calibration_check_reference_is_the_ece_of_outcomes_drawn_from_the_scores() -> None:
+    """The vectorised reference equals a plain loop over the same draws."""
+    rng = np.random.default_rng(3)
+    score = rng.uniform(0.3, 1.0, 50)
+    outcome = rng.random(50) < score
+    check = calibration_check(score, outcome, n_sim=200, seed=7)
+    draws = np.random.default_rng(7).random((200, 50)) < score
+    loop = np.array([expected_calibration_error(score, d) for d in draws])
+    assert check["ece"] == pytest.approx(expected_calibration_error(score, outcome))
+    assert check["calibrated_mean"] == pytest.approx(loop.mean())
+    assert check["calibrated_high"] == pytest.approx(np.percentile(loop, 97.5))
+    assert check["p_value"] == pytest.approx(np.mean(loop >= check["ece"] - 1e-12))
+    assert calibration_check(score, outcome, n_sim=200, seed=7) == check
+
+
+def test_calibration_check_tells_chance_from_miscalibration() -> None:
+    rng = np.random.default_rng(11)
+    score = rng.uniform(0.4, 1.0, 200)
+    # calibrated: outcomes drawn from the scores. The ECE is not 0, but chance explains it: over
+    # many such test sets the p-value is uniform (about 5% of them below 0.05)
+    checks = [
+        calibration_check(score, rng.random(200) < score, n_sim=200, seed=k) for k in range(100)
+    ]
+    p = np.array([c["p_value"] for c in checks])
+    assert min(c["ece"] for c in checks) > 0.01
+    assert (p < 0.05).mean() <= 0.12 and 0.35 <= p.mean() <= 0.65
+    calibrated = checks[0]
+    # overconfident: right half as often as the scores say
+    over = calibration_check(score, rng.random(200) < score / 2, seed=1)
+    assert over["p_value"] == 0.0 and over["ece"] > over["calibrated_high"]
+    # the reference shrinks as units are added
+    big = calibration_check(np.tile(score, 10), np.tile(rng.random(200) < score, 10), seed=1)
+    assert big["calibrated_mean"] < calibrated["calibrated_mean"] / 2
+
+
+def test_calibration_checks_one_row_per_dimension_and_bad_input() -> None:
+    gold = pd.DataFrame(
+        {
+            "stance": ["none", "strategic", "none"],
+            "shame": [0, 1, 0],
+            "abandonment": [1, 0, 0],
+            "regret": [0, 0, 1],
+        }
+    )
+    pred = gold.assign(
+        stance=["none", "none", "none"],
+        stance_score=[0.9, 0.6, 0.8],
+        shame_score=0.2,
+        abandonment_score=0.5,
+        regret_score=[0.1, 0.1, 0.9],
+    )
+    table = calibration_checks(gold, pred, n_sim=50)
+    assert table.dimension.tolist() == ["stance", "shame", "abandonment", "regret"]
+    assert table.set_index("dimension").loc["stance", "ece"] == pytest.approx(
+        expected_calibration_error([0.9, 0.6, 0.8], [1, 0, 1])
+    )
+    with pytest.raises(InputError, match="score"):
+        calibration_checks(gold, pred.drop(columns="stance_score"))
+    with pytest.raises(ValueError, match="n_sim"):
+        calibration_check([0.5], [1], n_sim=0)

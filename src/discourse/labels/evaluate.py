@@ -1,6 +1,7 @@
 """Evaluation of labels against hand-coded data: per-class precision, recall and F1, macro-F1,
 Cohen's kappa and the confusion matrix, for stance and for each theme; expected calibration
-error of the scores (:func:`expected_calibration_error`, :func:`calibration_table`); predicted
+error of the scores (:func:`expected_calibration_error`, :func:`calibration_table`) and how it
+compares with the ECE of calibrated scores on as many units (:func:`calibration_check`); predicted
 against coded prevalence per source type (:func:`prevalence_table`)."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ __all__ = [
     "Evaluation",
     "agreement",
     "align_predictions",
+    "calibration_check",
+    "calibration_checks",
     "calibration_table",
     "evaluate",
     "expected_calibration_error",
@@ -286,6 +289,92 @@ def expected_calibration_error(
         - np.bincount(bins, weights=s, minlength=n_bins)
     )
     return float(gap.sum() / len(s))
+
+
+def calibration_check(
+    score: Sequence[float] | np.ndarray,
+    outcome: Sequence[bool | int] | np.ndarray,
+    n_bins: int = ECE_BINS,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> dict[str, float]:
+    """The ECE of ``score`` next to the ECE a perfectly calibrated labeler would show.
+
+    On a few hundred units the ECE is far from 0 even for perfectly calibrated scores: each
+    bin's observed rate varies around its mean score by chance. This draws ``n_sim`` outcome
+    vectors from the scores themselves (unit ``i`` happens with probability ``score[i]``,
+    which is what calibration means) and computes their ECE with the same bins: the reference
+    distribution of a calibrated labeler with these scores on this many units.
+
+    Parameters
+    ----------
+    score, outcome, n_bins
+        As for :func:`expected_calibration_error`.
+    n_sim
+        Simulated outcome vectors.
+    seed
+        Seed of the simulation; the same inputs and seed give the same result.
+
+    Returns
+    -------
+    dict
+        ``ece`` (observed), ``calibrated_mean``, ``calibrated_low`` and ``calibrated_high``
+        (mean and 2.5th / 97.5th percentiles of the reference ECE), and ``p_value``: the
+        share of simulations with an ECE at least the observed one (small: miscalibration
+        that chance does not explain; large: the test set cannot tell these scores from
+        calibrated ones). NaN throughout for no units.
+    """
+    s = np.asarray(score, dtype=np.float64)
+    observed = expected_calibration_error(s, outcome, n_bins)
+    if n_sim < 1:
+        raise ValueError(f"n_sim must be at least 1, got {n_sim}")
+    nan = float("nan")
+    if not len(s):
+        return {
+            k: nan
+            for k in ("ece", "calibrated_mean", "calibrated_low", "calibrated_high", "p_value")
+        }
+    rng = np.random.default_rng(seed)
+    drawn = (rng.random((n_sim, len(s))) < s).astype(np.float64)
+    bins = np.minimum((s * n_bins).astype(int), n_bins - 1)
+    # per simulation and bin: (sum of outcomes) - (sum of scores), through one bincount
+    codes = (bins[None, :] + np.arange(n_sim)[:, None] * n_bins).ravel()
+    hits = np.bincount(codes, weights=drawn.ravel(), minlength=n_sim * n_bins)
+    expected = np.bincount(bins, weights=s, minlength=n_bins)
+    sims = np.abs(hits.reshape(n_sim, n_bins) - expected).sum(axis=1) / len(s)
+    return {
+        "ece": observed,
+        "calibrated_mean": float(sims.mean()),
+        "calibrated_low": float(np.percentile(sims, 2.5)),
+        "calibrated_high": float(np.percentile(sims, 97.5)),
+        "p_value": float(np.mean(sims >= observed - 1e-12)),
+    }
+
+
+def calibration_checks(
+    gold: pd.DataFrame,
+    pred: pd.DataFrame,
+    codebook: Codebook | None = None,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`calibration_check` for the stance (top-label) and each theme (binary), one row
+    per dimension: ``dimension, n`` and the check's values. Rows aligned as in
+    :func:`evaluate`; ``pred`` needs the score columns."""
+    cb = codebook or load_codebook()
+    pred = align_predictions(gold, pred, cb)
+    gold = gold.reset_index(drop=True)
+    if not _has_scores(pred, cb):
+        raise InputError("pred has no stance_score or <theme>_score columns to calibrate")
+    correct = (gold["stance"].astype(str) == pred["stance"].astype(str)).to_numpy()
+    outcomes = [("stance", pred["stance_score"], correct)]
+    outcomes += [(t, pred[f"{t}_score"], gold[t].astype(int).to_numpy()) for t in cb.theme_names]
+    rows = []
+    for name, score, outcome in outcomes:
+        s = score.astype(float).to_numpy()
+        check = calibration_check(s, outcome, n_sim=n_sim, seed=seed)
+        rows.append({"dimension": name, "n": len(s), **check})
+    return pd.DataFrame(rows)
 
 
 def calibration_table(

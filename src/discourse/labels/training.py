@@ -38,7 +38,12 @@ from discourse.errors import InputError
 from discourse.io_utils import write_json, write_text
 from discourse.labels.base import BaseLabeler, labelers, make_labeler
 from discourse.labels.bootstrap import bootstrap_difference, bootstrap_intervals
-from discourse.labels.evaluate import Evaluation, evaluate, prevalence_table
+from discourse.labels.evaluate import (
+    Evaluation,
+    calibration_checks,
+    evaluate,
+    prevalence_table,
+)
 
 __all__ = [
     "ADVICE_GENRE_SAMPLING",
@@ -86,6 +91,7 @@ class TrainingReport:
     document_cv_prevalence: dict[str, pd.DataFrame] = field(default_factory=dict)
     document_cv_units: pd.DataFrame | None = None
     document_cv_differences: dict[str, pd.DataFrame] = field(default_factory=dict)
+    test_calibration: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def interval_table(
         self, differences: bool = False, synthetic: bool = False, document_cv: bool = False
@@ -373,6 +379,12 @@ def train_and_evaluate(
         report.test[name] = evaluate(parts["test"], pred, cb)
         test_preds[name] = pred
         report.test_prevalence[name] = prevalence_table(parts["test"], pred, cb)
+        if all(
+            c in pred.columns for c in ["stance_score", *(f"{t}_score" for t in cb.theme_names)]
+        ):
+            report.test_calibration[name] = calibration_checks(
+                parts["test"], pred, cb, n_sim=N_BOOT, seed=seed
+            )
         report.test_intervals[name] = bootstrap_intervals(
             parts["test"], pred, cb, n_boot=N_BOOT, seed=seed
         )
@@ -458,6 +470,40 @@ def train_and_evaluate(
             Path(output_dir) / "default.json",
         )
     return report
+
+
+def _calibration_md(report: TrainingReport) -> list[str]:
+    """The test split's ECE of each labeler next to what calibrated scores would show."""
+    rows = []
+    for name, table in report.test_calibration.items():
+        for r in table.itertuples(index=False):
+            rows.append(
+                {
+                    "labeler": name,
+                    "dimension": r.dimension,
+                    "n": r.n,
+                    "ece": r.ece,
+                    "ece if calibrated [95% range]": (
+                        f"{r.calibrated_mean:.3f} [{r.calibrated_low:.3f}, {r.calibrated_high:.3f}]"
+                    ),
+                    "p": r.p_value,
+                }
+            )
+    return [
+        "### Test split: calibration against chance",
+        "",
+        "A perfectly calibrated labeler does not show ECE 0 on a few hundred units: each bin's "
+        "observed rate varies around its mean score by chance. For each labeler and score, "
+        f"{N_BOOT} outcome vectors were drawn from the scores themselves (a unit is right, or "
+        "has the theme, with the probability its score says) and scored with the same 10 bins "
+        "(`discourse.labels.evaluate.calibration_check`). `ece if calibrated` is the mean and "
+        "95% range of that reference; `p` is the share of draws with an ECE at least the "
+        "observed one. A small `p` is miscalibration that chance does not explain; a large one "
+        "means the test split cannot tell these scores from calibrated ones.",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+    ]
 
 
 def _document_cv_md(report: TrainingReport) -> list[str]:
@@ -609,6 +655,8 @@ def write_report(report: TrainingReport, path: str | Path) -> None:
             markdown_table(report.interval_table(differences=True)),
             "",
         ]
+    if report.test_calibration:
+        parts += _calibration_md(report)
     if report.document_cv:
         parts += _document_cv_md(report)
     if report.synthetic:
