@@ -323,6 +323,11 @@ def calibration_check(
         share of simulations with an ECE at least the observed one (small: miscalibration
         that chance does not explain; large: the test set cannot tell these scores from
         calibrated ones). NaN throughout for no units.
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_calibration_error` does, and when ``n_sim < 1``.
     """
     s = np.asarray(score, dtype=np.float64)
     observed = expected_calibration_error(s, outcome, n_bins)

@@ -379,9 +379,7 @@ def train_and_evaluate(
         report.test[name] = evaluate(parts["test"], pred, cb)
         test_preds[name] = pred
         report.test_prevalence[name] = prevalence_table(parts["test"], pred, cb)
-        if all(
-            c in pred.columns for c in ["stance_score", *(f"{t}_score" for t in cb.theme_names)]
-        ):
+        if report.test[name].calibration is not None:  # the labeler gives scores
             report.test_calibration[name] = calibration_checks(
                 parts["test"], pred, cb, n_sim=N_BOOT, seed=seed
             )
