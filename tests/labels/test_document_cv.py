@@ -117,6 +117,12 @@ def test_report_has_the_section_for_every_labeler(tmp_path: Path) -> None:
         line = next(r for r in section.splitlines() if r.startswith(f"| {name} |"))
         assert f"{cv[name].stance.macro_f1:.3f}" in line
     assert f"| {report.default} - {other} |" in section
+    # the ECE on these units next to what calibrated scores would show on as many units
+    for name in ("rules", "student"):
+        table = report.document_cv_calibration[name].set_index("dimension")
+        assert table.loc["stance", "n"] == n_seed
+        assert abs(table.loc["stance", "ece"] - cv[name].ece("stance")) < 1e-12
+    assert "| seed documents, each left out | student | stance |" in text
     # switched off: no section
     off = training.train_and_evaluate(out, labeler_names=("rules",), document_cv=False)
     assert not off.document_cv

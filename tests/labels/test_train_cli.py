@@ -51,14 +51,15 @@ def test_train_writes_weights_default_and_report(tmp_path: Path) -> None:
     assert "## Test split (each labeler fitted on train + dev, scored once)" in text
     assert "stance confusion matrix of `rules`" in text
     assert "by sampling group" in text
-    # the test ECE next to the ECE calibrated scores would show on as many units
-    section = text.split("### Test split: calibration against chance", 1)[1].split("\n#", 1)[0]
-    rows = [r for r in section.splitlines() if r.startswith("| rules")]
-    assert [r.split("|")[2].strip() for r in rows] == ["stance", "shame", "abandonment", "regret"]
     # the group table accounts for every test unit once
     splits = pd.read_csv(ann / "splits.csv")
     units = pd.read_csv(ann / "units.csv").merge(splits, on="unit_id")
     test_units = units[units.split == "test"]
+    # the test ECE next to the ECE calibrated scores would show on as many units
+    section = text.split("### Calibration against chance", 1)[1].split("\n#", 1)[0]
+    rows = [r.split("|") for r in section.splitlines() if r.startswith("| test | rules")]
+    assert [r[3].strip() for r in rows] == ["stance", "shame", "abandonment", "regret"]
+    assert {int(r[4]) for r in rows} == {len(test_units)}
     section = text.split("by sampling group", 1)[1]
     rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| group")]
     sizes = {r.split("|")[1].strip(): int(r.split("|")[2]) for r in rows}

@@ -92,6 +92,7 @@ class TrainingReport:
     document_cv_units: pd.DataFrame | None = None
     document_cv_differences: dict[str, pd.DataFrame] = field(default_factory=dict)
     test_calibration: dict[str, pd.DataFrame] = field(default_factory=dict)
+    document_cv_calibration: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def interval_table(
         self, differences: bool = False, synthetic: bool = False, document_cv: bool = False
@@ -415,6 +416,10 @@ def train_and_evaluate(
                 cv_units, cv_pred, cb, n_boot=N_BOOT, seed=seed
             )
             report.document_cv_prevalence[name] = prevalence_table(cv_units, cv_pred, cb)
+            if report.document_cv[name].calibration is not None:
+                report.document_cv_calibration[name] = calibration_checks(
+                    cv_units, cv_pred, cb, n_sim=N_BOOT, seed=seed
+                )
             report.document_cv_sources[name] = _group_evaluations(
                 cv_units, cv_pred, "source_type", cb
             )
@@ -471,24 +476,32 @@ def train_and_evaluate(
 
 
 def _calibration_md(report: TrainingReport) -> list[str]:
-    """The test split's ECE of each labeler next to what calibrated scores would show."""
+    """The ECE of each labeler on the test split (and on the seed documents, each left out)
+    next to what calibrated scores would show on as many units."""
     rows = []
-    for name, table in report.test_calibration.items():
-        for r in table.itertuples(index=False):
-            rows.append(
-                {
-                    "labeler": name,
-                    "dimension": r.dimension,
-                    "n": r.n,
-                    "ece": r.ece,
-                    "ece if calibrated [95% range]": (
-                        f"{r.calibrated_mean:.3f} [{r.calibrated_low:.3f}, {r.calibrated_high:.3f}]"
-                    ),
-                    "p": r.p_value,
-                }
-            )
+    sets = (
+        ("test", report.test_calibration),
+        ("seed documents, each left out", report.document_cv_calibration),
+    )
+    for units, tables in sets:
+        for name, table in tables.items():
+            for r in table.itertuples(index=False):
+                rows.append(
+                    {
+                        "units": units,
+                        "labeler": name,
+                        "dimension": r.dimension,
+                        "n": r.n,
+                        "ece": r.ece,
+                        "ece if calibrated [95% range]": (
+                            f"{r.calibrated_mean:.3f} "
+                            f"[{r.calibrated_low:.3f}, {r.calibrated_high:.3f}]"
+                        ),
+                        "p": r.p_value,
+                    }
+                )
     return [
-        "### Test split: calibration against chance",
+        "### Calibration against chance (test split; seed documents, each left out)",
         "",
         "A perfectly calibrated labeler does not show ECE 0 on a few hundred units: each bin's "
         "observed rate varies around its mean score by chance. For each labeler and score, "
@@ -497,7 +510,7 @@ def _calibration_md(report: TrainingReport) -> list[str]:
         "(`discourse.labels.evaluate.calibration_check`). `ece if calibrated` is the mean and "
         "95% range of that reference; `p` is the share of draws with an ECE at least the "
         "observed one. A small `p` is miscalibration that chance does not explain; a large one "
-        "means the test split cannot tell these scores from calibrated ones.",
+        "means these units cannot tell the scores from calibrated ones.",
         "",
         markdown_table(pd.DataFrame(rows)),
         "",
