@@ -45,6 +45,7 @@ from discourse.labels.base import make_labeler
 from discourse.labels.bootstrap import bootstrap_difference
 from discourse.labels.evaluate import evaluate
 from discourse.labels.supervised import _fit_logreg
+from discourse.labels.training import document_folds
 
 #: the packaged codebook's stances in the order its decision rules ask about them
 STRATEGIC, SELF_HEALING, AUTONOMY, NONE = "strategic", "self-healing", "autonomy-first", "none"
@@ -124,15 +125,7 @@ def _predict_both(
 
 def _sets(gold: pd.DataFrame) -> list[tuple[str, list[tuple[pd.DataFrame, pd.DataFrame]]]]:
     """(name, [(fit units, scored units), ...]) for each evaluation."""
-    seed_units = gold[gold.sampling.astype(str) == "seed"].sort_values(["doc_id", "unit_id"])
-    pool = gold[gold.split.isin(["train", "dev"])]
-    lodo = [
-        (
-            pool[pool.doc_id != doc].reset_index(drop=True),
-            seed_units[seed_units.doc_id == doc].reset_index(drop=True),
-        )
-        for doc in sorted(seed_units.doc_id.unique())
-    ]
+    _, lodo = document_folds(gold)
     out = [("seed documents, each left out", lodo)]
     for fit, scored in (
         (["train"], "dev"),
@@ -156,6 +149,7 @@ def compare(name: str, annotations: str, cache_dir: str | None, n_boot: int) -> 
     for label, folds in _sets(gold):
         units, flat, ordered = [], [], []
         for train, scored in folds:
+            scored = scored.reset_index(drop=True)
             f, o = _predict_both(name, cb, cache_dir, train, scored)
             units.append(scored)
             flat.append(f)

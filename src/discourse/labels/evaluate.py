@@ -366,20 +366,29 @@ def calibration_checks(
     """:func:`calibration_check` for the stance (top-label) and each theme (binary), one row
     per dimension: ``dimension, n`` and the check's values. Rows aligned as in
     :func:`evaluate`; ``pred`` needs the score columns."""
-    cb = codebook or load_codebook()
-    pred = align_predictions(gold, pred, cb)
+    rows = []
+    for name, _, s, outcome in _scored_outcomes(gold, pred, codebook or load_codebook()):
+        check = calibration_check(s, outcome, n_sim=n_sim, seed=seed)
+        rows.append({"dimension": name, "n": len(s), **check})
+    return pd.DataFrame(rows)
+
+
+def _scored_outcomes(
+    gold: pd.DataFrame, pred: pd.DataFrame, cb: Codebook, key: str | None = None
+) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """``(dimension, kind, scores, outcomes)`` per dimension: the stance (top-label: the score
+    against whether the predicted stance is right) and each theme (binary: the score against
+    the coded 0/1); rows aligned as in :func:`evaluate`."""
+    pred = align_predictions(gold, pred, cb, key)
     gold = gold.reset_index(drop=True)
     if not _has_scores(pred, cb):
         raise InputError("pred has no stance_score or <theme>_score columns to calibrate")
     correct = (gold["stance"].astype(str) == pred["stance"].astype(str)).to_numpy()
-    outcomes = [("stance", pred["stance_score"], correct)]
-    outcomes += [(t, pred[f"{t}_score"], gold[t].astype(int).to_numpy()) for t in cb.theme_names]
-    rows = []
-    for name, score, outcome in outcomes:
-        s = score.astype(float).to_numpy()
-        check = calibration_check(s, outcome, n_sim=n_sim, seed=seed)
-        rows.append({"dimension": name, "n": len(s), **check})
-    return pd.DataFrame(rows)
+    outcomes = [("stance", "top-label", pred["stance_score"], correct)]
+    outcomes += [
+        (t, "binary", pred[f"{t}_score"], gold[t].astype(int).to_numpy()) for t in cb.theme_names
+    ]
+    return [(n, k, sc.astype(float).to_numpy(), o) for n, k, sc, o in outcomes]
 
 
 def calibration_table(
@@ -396,19 +405,8 @@ def calibration_table(
     ece, n_bins, n, mean_score, observed`` (observed: accuracy for stance, coded prevalence
     for a theme). ``pred`` needs the score columns; rows are aligned as in :func:`evaluate`.
     """
-    cb = codebook or load_codebook()
-    pred = align_predictions(gold, pred, cb, key)
-    gold = gold.reset_index(drop=True)
-    if not _has_scores(pred, cb):
-        raise InputError("pred has no stance_score or <theme>_score columns to calibrate")
     rows = []
-    correct = (gold["stance"].astype(str) == pred["stance"].astype(str)).to_numpy()
-    outcomes = [("stance", "top-label", pred["stance_score"], correct)]
-    outcomes += [
-        (t, "binary", pred[f"{t}_score"], gold[t].astype(int).to_numpy()) for t in cb.theme_names
-    ]
-    for name, kind, score, outcome in outcomes:
-        s = score.astype(float).to_numpy()
+    for name, kind, s, outcome in _scored_outcomes(gold, pred, codebook or load_codebook(), key):
         rows.append(
             {
                 "dimension": name,

@@ -51,6 +51,7 @@ __all__ = [
     "TrainingReport",
     "choose_default",
     "document_cross_validation",
+    "document_folds",
     "train_and_evaluate",
 ]
 
@@ -290,6 +291,26 @@ def document_cross_validation(
         document and unit) and, for each, the prediction of the labeler fitted on the train +
         dev units of every other document.
     """
+    units, folds = document_folds(gold, sampling)
+    preds = []
+    for train, held in folds:
+        model = _fit(name, codebook, train.text.tolist(), train, cache_dir, seed, embedding_backend)
+        preds.append(model.predict(held.text.tolist()).reset_index(drop=True))
+    return units, pd.concat(preds, ignore_index=True)
+
+
+def document_folds(
+    gold: pd.DataFrame, sampling: str = ADVICE_GENRE_SAMPLING
+) -> tuple[pd.DataFrame, list[tuple[pd.DataFrame, pd.DataFrame]]]:
+    """The folds of :func:`document_cross_validation`, for any model.
+
+    Returns
+    -------
+    tuple
+        ``(units, folds)``: the group's units (every split, sorted by document and unit) and,
+        per document in sorted order, ``(fit units, held-out units)``: the train + dev units of
+        every other document, and that document's units (their rows of ``units``, in order).
+    """
     for col in ("doc_id", "sampling", "split"):
         if col not in gold.columns:
             raise InputError(f"the coded units have no {col!r} column; cannot leave documents out")
@@ -298,13 +319,11 @@ def document_cross_validation(
     if units.empty:
         raise InputError(f"no coded unit has sampling {sampling!r}")
     fit_pool = gold[gold.split.isin(["train", "dev"])]
-    preds = []
-    for doc in sorted(units.doc_id.unique()):
-        train = fit_pool[fit_pool.doc_id != doc].reset_index(drop=True)
-        model = _fit(name, codebook, train.text.tolist(), train, cache_dir, seed, embedding_backend)
-        held = units[units.doc_id == doc]
-        preds.append(model.predict(held.text.tolist()).reset_index(drop=True))
-    return units, pd.concat(preds, ignore_index=True)
+    folds = [
+        (fit_pool[fit_pool.doc_id != doc].reset_index(drop=True), units[units.doc_id == doc])
+        for doc in sorted(units.doc_id.unique())
+    ]
+    return units, folds
 
 
 def train_and_evaluate(
